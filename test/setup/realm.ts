@@ -1,0 +1,2 @@
+// placeholder, filled after the smoke test shows what oidc-provider needs
+export {};
