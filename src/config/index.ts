@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigInvalid, problemsOf, withoutEmpty, type Env, type EnvDoc } from './env.js';
+import { serverEnvDoc, serverEnvSchema } from './server.js';
+import { sandboxEnvDoc, sandboxEnvSchema } from './sandbox.js';
+import { verificationEnvDoc, verificationEnvSchema } from './verification.js';
+import { brokerFileSchema, type OperatorConfig } from './operators.js';
+
+export { ConfigInvalid, type Env, type EnvDoc } from './env.js';
+export type { OperatorConfig } from './operators.js';
+
+const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape);
+
+/** Every variable the broker reads, in the order `.env.example` and the README list them. */
+export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...sandboxEnvDoc];
+
+export interface Config {
+  port: number;
+  host?: string;
+  /** where apps and operators reach the broker; `iss` of its tokens, base of redirect_uri */
+  publicUrl: string;
+  trustProxy: boolean | number | string;
+  returnUrlPrefixes: string[];
+  dataDir: string;
+  bodyLimit: string;
+  cookieSecure: boolean;
+  adminApiKey?: string;
+  log: { level: string; pretty: boolean };
+  verification: { ttlSeconds: number; operatorTimeoutMs: number; clientAssertionAlg: 'ES256' | 'RS256'; applicationId: string };
+  store: { kind: 'sqlite' | 'redis'; redisUrl?: string };
+  sandbox: {
+    enabled: boolean;
+    port: number;
+    sims: Record<string, string>;
+    faults: { delayMs: number; failStatus?: number };
+    showCodes: boolean;
+  };
+  /** operators from BROKER_CONFIG; when empty and the sandbox is on, main adds the sandbox operator */
+  operators: OperatorConfig[];
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function readOperatorsFile(file: string, readFile: (p: string) => string): OperatorConfig[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFile(file));
+  } catch (err) {
+    throw new ConfigInvalid([`BROKER_CONFIG: cannot read ${file} as JSON (${(err as Error).message})`]);
+  }
+  const parsed = brokerFileSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigInvalid(problemsOf(parsed.error).map((p) => `BROKER_CONFIG ${p}`));
+  return parsed.data.operators;
+}
+
+/**
+ * Reads and validates the configuration once, at start. Throws ConfigInvalid naming each bad variable.
+ * The result is frozen and passed explicitly; nothing else reads process.env.
+ */
+export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => string } = {}): Readonly<Config> {
+  const parsed = envSchema.safeParse(withoutEmpty(rawEnv));
+  if (!parsed.success) throw new ConfigInvalid(problemsOf(parsed.error));
+  const env = parsed.data;
+  if (env.STORE === 'redis' && !env.REDIS_URL) throw new ConfigInvalid(['REDIS_URL: required when STORE=redis']);
+
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const operators = env.BROKER_CONFIG
+    ? readOperatorsFile(env.BROKER_CONFIG, options.readFile ?? ((p) => readFileSync(p, 'utf8')))
+    : [];
+  if (!env.SANDBOX && operators.length === 0) {
+    console.warn('No operators configured (BROKER_CONFIG) and the sandbox is off: every verification will use SMS.');
+  }
+
+  const config: Config = {
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    returnUrlPrefixes: env.RETURN_URL_PREFIXES.length ? env.RETURN_URL_PREFIXES : [`${publicUrl}/`],
+    dataDir: path.resolve(env.DATA_DIR),
+    bodyLimit: env.BODY_LIMIT,
+    cookieSecure: env.SESSION_COOKIE_SECURE === 'auto' ? publicUrl.startsWith('https:') : env.SESSION_COOKIE_SECURE === 'true',
+    adminApiKey: env.ADMIN_API_KEY,
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    verification: {
+      ttlSeconds: env.VERIFICATION_TTL_SECONDS,
+      operatorTimeoutMs: env.OPERATOR_TIMEOUT_MS,
+      clientAssertionAlg: env.CLIENT_ASSERTION_ALG,
+      applicationId: env.APPLICATION_ID,
+    },
+    store: { kind: env.STORE, redisUrl: env.REDIS_URL },
+    sandbox: {
+      enabled: env.SANDBOX,
+      port: env.SANDBOX_PORT,
+      sims: env.SANDBOX_SIMS,
+      faults: { delayMs: env.SANDBOX_FAULT_DELAY_MS, failStatus: env.SANDBOX_FAULT_STATUS },
+      showCodes: env.SANDBOX_SHOW_CODES,
+    },
+    operators,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { boolVar, intVar, listVar, urlVar, type EnvDoc } from './env.js';
+
+export const serverEnvSchema = z.object({
+  PORT: intVar(3000, 0, 65535),
+  HOST: z.string().optional(),
+  PUBLIC_URL: urlVar().optional(),
+  TRUST_PROXY: z.string().default('false'),
+  RETURN_URL_PREFIXES: listVar(''),
+  DATA_DIR: z.string().default('./data'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 16kb').default('16kb'),
+  SESSION_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: boolVar(false),
+});
+
+export const serverEnvDoc: EnvDoc[] = [
+  { name: 'PORT', default: '3000', description: 'Port of the broker.' },
+  { name: 'HOST', description: 'Listen address (default: all interfaces).' },
+  { name: 'PUBLIC_URL', default: 'http://localhost:$PORT', description: 'URL at which apps and operators reach the broker; the operator redirect_uri is PUBLIC_URL/callback and token `iss` is PUBLIC_URL.' },
+  { name: 'TRUST_PROXY', default: 'false', description: "Express 'trust proxy' setting (true, false, a hop count, or comma-separated addresses/subnets) when behind a reverse proxy." },
+  { name: 'RETURN_URL_PREFIXES', default: 'PUBLIC_URL/', description: 'Comma-separated URL prefixes a verification returnUrl must start with (anything else is refused: no open redirect).' },
+  { name: 'DATA_DIR', default: './data', description: 'Folder for the SQLite file, generated keys and secrets (keep it out of git).' },
+  { name: 'BODY_LIMIT', default: '16kb', description: 'Largest accepted request body.' },
+  { name: 'SESSION_COOKIE_SECURE', default: 'auto', description: 'Secure session cookie: auto (when PUBLIC_URL is https), true or false.' },
+  { name: 'ADMIN_API_KEY', default: '(generated into DATA_DIR)', description: 'Key for admin endpoints (webhook deliveries) and backend facades, sent as `Authorization: Bearer …`.' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino log level.' },
+  { name: 'LOG_PRETTY', default: 'false', description: 'Human-readable logs for development instead of JSON.' },
+];

@@ -1,0 +1,81 @@
+/**
+ * The verification: one attempt to prove that the holder of a device holds a phone number.
+ *
+ *   pending ─► silent_auth_in_progress ─► verified
+ *      │                 │
+ *      │                 └──► fallback_required ─► otp_sent ─► verified | failed
+ *      └──(wifi / no operator)──┘
+ *   any unfinished state ─► expired (after expiresAt)
+ */
+export type VerificationStatus =
+  | 'pending'
+  | 'silent_auth_in_progress'
+  | 'verified'
+  | 'fallback_required'
+  | 'otp_sent'
+  | 'failed'
+  | 'expired';
+
+export type VerificationMethod = 'silent_auth' | 'sms_otp';
+export type NetworkHint = 'cellular' | 'wifi' | 'unknown';
+
+export const FINAL_STATUSES: readonly VerificationStatus[] = ['verified', 'failed', 'expired'];
+
+/** A step in the verification's story, shown to the developer; never holds a code, token or full number. */
+export interface VerificationEvent {
+  at: string;
+  type: string;
+  detail?: Record<string, string | number | boolean>;
+}
+
+/** The SMS leg's state. The code itself is never stored, only its keyed hash. */
+export interface OtpState {
+  codeHash: string;
+  expiresAt: string;
+  attempts: number;
+  sends: number;
+  lastSentAt: string;
+  lang?: string;
+  /** provider used for the last send; for an upstream OTP service (mPass) the code is held there */
+  provider?: string;
+  app?: string;
+}
+
+export interface Verification {
+  id: string;
+  applicationId: string;
+  phoneNumber: string;
+  status: VerificationStatus;
+  method: VerificationMethod;
+  network: NetworkHint;
+  /** the browser/app session bound to this verification (random id kept in its session) */
+  ownerId: string;
+  operatorId?: string;
+  returnUrl?: string;
+  /** why the silent leg did not prove the number, or why it failed */
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  verifiedAt?: string;
+  otp?: OtpState;
+  events: VerificationEvent[];
+}
+
+/** What the callback needs to finish an authorization; consumed once. */
+export interface AuthorizationState {
+  state: string;
+  verificationId: string;
+  operatorId: string;
+  codeVerifier: string;
+  nonce: string;
+  expiresAt: string;
+}
+
+export function isFinal(status: VerificationStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+export function event(type: string, detail?: VerificationEvent['detail'], now = new Date()): VerificationEvent {
+  return detail ? { at: now.toISOString(), type, detail } : { at: now.toISOString(), type };
+}

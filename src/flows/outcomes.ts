@@ -1,0 +1,74 @@
+import { event, isFinal, type Verification, type VerificationEvent } from '../domain/verification.js';
+import type { FallbackReason } from '../operator/failure.js';
+import type { OutboxMessage, VerificationChange } from '../store/store.js';
+import { verificationEvent } from '../webhooks/events.js';
+
+/**
+ * The ways a verification's status changes, each as a pure change for Store.updateVerification. A change
+ * declines (returns undefined) when the verification is not in a state it may leave, so a late or repeated
+ * call changes nothing; final statuses also write their webhook event to the outbox in the same transaction.
+ */
+export function verified(now: Date, method: Verification['method'], events: VerificationEvent[] = []): VerificationChange {
+  return (v) => {
+    if (isFinal(v.status) || isPastExpiry(v, now)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'verified',
+      method,
+      verifiedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      reason: undefined,
+      events: [...v.events, ...events, event('verified', { method }, now)],
+    };
+    return { next, outbox: [verificationEvent('verification.succeeded', next, now)] };
+  };
+}
+
+export function fallbackRequired(now: Date, reason: FallbackReason, detail: Record<string, string | number> = {}, events: VerificationEvent[] = []): VerificationChange {
+  return (v) => {
+    if (v.status !== 'silent_auth_in_progress' && v.status !== 'pending') return undefined;
+    if (isPastExpiry(v, now)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'fallback_required',
+      method: 'sms_otp',
+      reason,
+      updatedAt: now.toISOString(),
+      events: [...v.events, ...events, event('fallback_required', { reason, ...detail }, now)],
+    };
+    return { next };
+  };
+}
+
+export function failed(now: Date, reason: string, events: VerificationEvent[] = []): VerificationChange {
+  return (v) => {
+    if (isFinal(v.status)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'failed',
+      reason,
+      updatedAt: now.toISOString(),
+      events: [...v.events, ...events, event('failed', { reason }, now)],
+    };
+    return { next, outbox: [verificationEvent('verification.failed', next, now)] };
+  };
+}
+
+export function expired(now: Date): VerificationChange {
+  return (v) => {
+    if (isFinal(v.status) || !isPastExpiry(v, now)) return undefined;
+    const next: Verification = { ...v, status: 'expired', updatedAt: now.toISOString(), events: [...v.events, event('expired', undefined, now)] };
+    return { next, outbox: [verificationEvent('verification.expired', next, now)] };
+  };
+}
+
+/** Appends events without changing the status (e.g. "operator redirect followed"). */
+export function noted(events: VerificationEvent[], now: Date): VerificationChange {
+  return (v) => ({ next: { ...v, updatedAt: now.toISOString(), events: [...v.events, ...events] } });
+}
+
+export function isPastExpiry(v: Verification, now: Date): boolean {
+  return Date.parse(v.expiresAt) <= now.getTime();
+}
+
+export type { OutboxMessage };

@@ -1,0 +1,37 @@
+import type { BrokerDeps } from '../deps.js';
+import type { Verification } from '../domain/verification.js';
+import { NotFound, PermissionDenied } from '../errors.js';
+import { maskPhoneNumber } from '../phone.js';
+import { expired, isPastExpiry } from './outcomes.js';
+
+/**
+ * Reads a verification for the session bound to it. Another session learns nothing: not even whether the
+ * id exists (both answers are 403/404 without details). An unfinished verification past its expiry is
+ * moved to `expired` on the way (the sweeper does the same for ones nobody reads).
+ */
+export async function readVerification(deps: BrokerDeps, id: string, ownerId: string | undefined): Promise<Verification> {
+  let verification = await deps.store.getVerification(id);
+  if (!verification) throw new NotFound('The verification does not exist.');
+  if (!ownerId || verification.ownerId !== ownerId) throw new PermissionDenied('This verification belongs to another session.');
+  if (isPastExpiry(verification, deps.now())) {
+    verification = (await deps.store.updateVerification(id, expired(deps.now()))) ?? verification;
+  }
+  return verification;
+}
+
+/** The public shape of a verification: the number masked, nothing from the operator, no code. */
+export function verificationView(v: Verification) {
+  return {
+    id: v.id,
+    status: v.status,
+    method: v.method,
+    phoneNumber: maskPhoneNumber(v.phoneNumber),
+    network: v.network,
+    ...(v.operatorId && { operator: v.operatorId }),
+    ...(v.reason && { reason: v.reason }),
+    createdAt: v.createdAt,
+    expiresAt: v.expiresAt,
+    ...(v.verifiedAt && { verifiedAt: v.verifiedAt }),
+    events: v.events,
+  };
+}

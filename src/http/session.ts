@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import session from 'express-session';
+import type { Request, RequestHandler } from 'express';
+import type { Store } from '../store/store.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** random id binding this browser or app to the verifications it started */
+    ownerId?: string;
+  }
+}
+
+/**
+ * The browser/app session: a signed, httpOnly, SameSite=Lax cookie (Lax so it comes back on the operator's
+ * top-level redirect to /callback) whose data lives in the store, so any instance can read it.
+ */
+export function sessionMiddleware(options: { store: Store; secret: string; secure: boolean; maxAgeMs: number }): RequestHandler {
+  return session({
+    name: 'vsid',
+    secret: options.secret,
+    store: options.store.sessions,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.maxAgeMs },
+  });
+}
+
+/** The session's owner id, created on first use (which is what makes express-session save the session). */
+export function ownerIdOf(req: Request): string {
+  req.session.ownerId ??= randomBytes(16).toString('base64url');
+  return req.session.ownerId;
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import * as jose from 'jose';
+import { readJsonFile, writeSecretFile } from './files.js';
+
+/** What a key signs: client assertions to operators, or session tokens for the customer's backend. */
+export type KeyPurpose = 'client-assertion' | 'session-token';
+
+const KID_PREFIX: Record<KeyPurpose, string> = { 'client-assertion': 'ca', 'session-token': 'st' };
+
+interface StoredKey {
+  kid: string;
+  purpose: KeyPurpose;
+  alg: 'ES256' | 'RS256';
+  createdAt: string;
+  /** set when a newer key of the same purpose took over; the key stays published until tokens it signed expire */
+  retiredAt?: string;
+  privateJwk: jose.JWK;
+}
+
+export interface SigningKey {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  privateKey: CryptoKey;
+}
+
+/**
+ * The broker's signing keys (DATA_DIR/keys.json). One active key per purpose; retired keys stay in the
+ * JWKS for `retentionSeconds` so tokens they signed still verify, then drop out.
+ * @see RFC 7517 (JWK Set), RFC 7523 (JWT client assertions)
+ */
+export class KeyRing {
+  private constructor(
+    private readonly file: string,
+    private keys: StoredKey[],
+    private readonly loaded: Map<string, CryptoKey>,
+  ) {}
+
+  static async open(dataDir: string, options: { clientAssertionAlg: 'ES256' | 'RS256' }): Promise<KeyRing> {
+    const file = path.join(dataDir, 'keys.json');
+    const keys = readJsonFile<{ keys: StoredKey[] }>(file)?.keys ?? [];
+    const ring = new KeyRing(file, keys, new Map());
+    let changed = false;
+    for (const [purpose, alg] of [['client-assertion', options.clientAssertionAlg], ['session-token', 'ES256']] as const) {
+      const active = ring.activeStored(purpose);
+      if (!active || active.alg !== alg) {
+        await ring.addKey(purpose, alg);
+        changed = true;
+      }
+    }
+    if (changed) ring.save();
+    for (const key of ring.keys) ring.loaded.set(key.kid, (await jose.importJWK(key.privateJwk, key.alg)) as CryptoKey);
+    return ring;
+  }
+
+  /** the key that signs new material of this purpose */
+  active(purpose: KeyPurpose): SigningKey {
+    const stored = this.activeStored(purpose)!;
+    return { kid: stored.kid, alg: stored.alg, privateKey: this.loaded.get(stored.kid)! };
+  }
+
+  /** generates a new active key for the purpose; the previous one is retired but still published */
+  async rotate(purpose: KeyPurpose): Promise<SigningKey> {
+    const previous = this.activeStored(purpose);
+    const key = await this.addKey(purpose, previous?.alg ?? 'ES256');
+    this.loaded.set(key.kid, (await jose.importJWK(key.privateJwk, key.alg)) as CryptoKey);
+    this.save();
+    return this.active(purpose);
+  }
+
+  /** public keys of every key still needed to verify something, with `use`, `alg` and `kid` */
+  publicJwks(now = new Date(), retentionSeconds = 24 * 3600): { keys: jose.JWK[] } {
+    const keys = this.keys
+      .filter((k) => !k.retiredAt || Date.parse(k.retiredAt) + retentionSeconds * 1000 > now.getTime())
+      .map((k) => {
+        const { d, p, q, dp, dq, qi, ...publicJwk } = k.privateJwk;
+        return { ...publicJwk, kid: k.kid, alg: k.alg, use: 'sig' };
+      });
+    return { keys };
+  }
+
+  private activeStored(purpose: KeyPurpose): StoredKey | undefined {
+    return this.keys.filter((k) => k.purpose === purpose && !k.retiredAt).at(-1);
+  }
+
+  private async addKey(purpose: KeyPurpose, alg: 'ES256' | 'RS256'): Promise<StoredKey> {
+    const now = new Date().toISOString();
+    for (const key of this.keys) if (key.purpose === purpose && !key.retiredAt) key.retiredAt = now;
+    const { privateKey } = await jose.generateKeyPair(alg, { extractable: true });
+    const key: StoredKey = {
+      kid: `${KID_PREFIX[purpose]}-${randomBytes(8).toString('hex')}`,
+      purpose,
+      alg,
+      createdAt: now,
+      privateJwk: await jose.exportJWK(privateKey),
+    };
+    this.keys.push(key);
+    return key;
+  }
+
+  private save(): void {
+    writeSecretFile(this.file, { keys: this.keys });
+  }
+}

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import * as client from 'openid-client';
+import * as jose from 'jose';
+import type { OperatorConfig } from '../config/index.js';
+import type { SigningKey } from '../keys/key-ring.js';
+
+/**
+ * How the broker authenticates at an operator's token endpoint.
+ *
+ * private_key_jwt (RFC 7523 §2.2, CAMARA security profile):
+ * - iss = sub = client_id; aud = the token endpoint URL; a fresh jti; iat; exp at most 300 s later
+ *   (we use 60 s); the header carries the key's kid so the operator picks it from our JWKS.
+ *
+ * vonage_bearer (Vonage Network APIs): an application JWT `{application_id, iat, jti, exp}` signed with the
+ * application's RS256 key, sent as `Authorization: Bearer`, no client assertion in the body.
+ */
+export function clientAuthFor(operator: OperatorConfig, key: SigningKey): client.ClientAuth {
+  if (operator.clientAuth === 'vonage_bearer') return vonageBearer(operator.applicationId ?? operator.clientId, key);
+  return (as, clientMetadata, body, headers) => {
+    const auth = client.PrivateKeyJwt(
+      { key: key.privateKey, kid: key.kid },
+      {
+        [client.modifyAssertion]: (_header, payload) => {
+          payload.aud = as.token_endpoint;
+        },
+      },
+    );
+    return auth(as, clientMetadata, body, headers);
+  };
+}
+
+function vonageBearer(applicationId: string, key: SigningKey): client.ClientAuth {
+  return async (_as, clientMetadata, body, headers) => {
+    const jwt = await new jose.SignJWT({ application_id: applicationId })
+      .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid })
+      .setIssuedAt()
+      .setJti(randomUUID())
+      .setExpirationTime('5m')
+      .sign(key.privateKey);
+    headers.set('authorization', `Bearer ${jwt}`);
+    // the token endpoint identifies the application from the JWT; client_id in the body is harmless and helps logs
+    body.set('client_id', clientMetadata.client_id);
+  };
+}

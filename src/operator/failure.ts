@@ -1,0 +1,28 @@
+/**
+ * Why the silent leg could not prove the number. Each reason sends the verification to SMS fallback and is
+ * recorded as an event, so developers and metrics can see where silent verification stops working.
+ */
+export type FallbackReason =
+  | 'network_wifi'
+  | 'no_operator'
+  | 'number_mismatch'
+  | 'access_denied'
+  | 'authorization_error'
+  | 'not_authenticated_by_mobile_network'
+  | 'token_exchange_failed'
+  | 'operator_timeout'
+  | 'operator_unavailable'
+  | 'operator_error'
+  | 'user_requested';
+
+export class OperatorFailure extends Error {
+  constructor(
+    readonly reason: FallbackReason,
+    message: string,
+    readonly detail: Record<string, string | number> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'OperatorFailure';
+  }
+}

@@ -1,0 +1,26 @@
+import express, { Router } from 'express';
+import type { BrokerDeps } from '../deps.js';
+import { requireJson } from '../http/require-json.js';
+import { callback } from './callback.js';
+import { getVerification } from './get-verification.js';
+import { jwks } from './jwks.js';
+import { createVerification, login } from './start-verification.js';
+
+/**
+ * The route table: every endpoint of the broker, in one place.
+ * Route files hold one endpoint each; flows below them know nothing of Express.
+ */
+export function routes(deps: BrokerDeps): Router {
+  const router = Router();
+  const json = [requireJson, express.json({ limit: deps.config.bodyLimit, strict: true })];
+
+  router.get('/.well-known/jwks.json', jwks(deps));
+
+  // the native API
+  router.get('/login', login(deps));
+  router.get('/callback', callback(deps));
+  router.post('/v1/verifications', ...json, createVerification(deps));
+  router.get('/v1/verifications/:id', getVerification(deps));
+
+  return router;
+}

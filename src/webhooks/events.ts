@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import type { Verification } from '../domain/verification.js';
+import type { OutboxMessage } from '../store/store.js';
+
+export type WebhookEventType = 'verification.succeeded' | 'verification.failed' | 'verification.expired' | 'phone_number.updated';
+
+/**
+ * The event a finished verification sends to the customer's backend. The id is made once, here, and
+ * is the Standard Webhooks `webhook-id` of every attempt, so receivers can de-duplicate retries.
+ */
+export function verificationEvent(type: Exclude<WebhookEventType, 'phone_number.updated'>, v: Verification, now: Date): OutboxMessage {
+  const data = {
+    verificationId: v.id,
+    phoneNumber: v.phoneNumber,
+    method: v.method,
+    operator: v.operatorId ?? null,
+    verifiedAt: v.verifiedAt ?? null,
+    ...(v.reason && type !== 'verification.succeeded' && { reason: v.reason }),
+  };
+  return outboxMessage(v.applicationId, type, data, now);
+}
+
+export function outboxMessage(applicationId: string, type: WebhookEventType, data: unknown, now: Date): OutboxMessage {
+  return {
+    id: `msg_${randomBytes(16).toString('base64url')}`,
+    applicationId,
+    eventType: type,
+    payload: JSON.stringify({ type, timestamp: now.toISOString(), data }),
+    createdAt: now.toISOString(),
+  };
+}
