@@ -1,0 +1,11 @@
+export { SmsProviderFailed, type SmsMessage, type SmsProvider } from './provider.js';
+export { SandboxInbox, type InboxEntry } from './sandbox-inbox.js';
+export { ConsoleSmsProvider } from './console.js';
+export { TwilioSmsProvider, type TwilioOptions } from './twilio.js';
+export { VonageSmsProvider, type VonageOptions } from './vonage.js';
+export { HttpSmsProvider, type HttpSmsOptions } from './http.js';
+export { InvalidHttpSmsSettings } from './http-template.js';
+export { MpassUpstream, type MpassOutcome, type MpassOptions } from './mpass.js';
+export { sendWithFailover, AllSmsProvidersFailed } from './failover.js';
+export { smsEnvSchema, smsEnvDoc, SMS_PROVIDER_NAMES, type SmsConfig, type SmsProviderName } from './config.js';
+export { buildSmsProviders, buildMpassUpstream } from './build.js';
