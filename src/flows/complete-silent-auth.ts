@@ -57,14 +57,9 @@ export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParam
     if (!(err instanceof OperatorFailure)) throw err;
     log.warn({ reason: err.reason, detail: err.detail, err: err.message }, 'silent verification did not complete');
     const next = await apply(deps, current.id, fallbackRequired(deps.now(), err.reason, err.detail, [callbackEvent]));
-    if (isRefusedCallback(err)) throw new InvalidArgument('The callback failed validation.', { verificationId: next.id });
+    if (err.reason === 'invalid_operator_response') throw new InvalidArgument('The callback failed validation.', { verificationId: next.id });
     return next;
   }
-}
-
-/** a callback that does not pass the protocol checks is an attack or a bug, not a network condition */
-function isRefusedCallback(err: OperatorFailure): boolean {
-  return err.reason === 'token_exchange_failed' && /^OAUTH_INVALID_RESPONSE$|iss|state/i.test(String(err.detail.check ?? '') + err.message);
 }
 
 async function apply(deps: BrokerDeps, id: string, change: Parameters<BrokerDeps['store']['updateVerification']>[1]): Promise<Verification> {

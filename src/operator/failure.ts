@@ -10,6 +10,7 @@ export type FallbackReason =
   | 'authorization_error'
   | 'not_authenticated_by_mobile_network'
   | 'token_exchange_failed'
+  | 'invalid_operator_response'
   | 'operator_timeout'
   | 'operator_unavailable'
   | 'operator_error'

@@ -142,5 +142,8 @@ function toOperatorFailure(err: unknown, reason: 'token_exchange_failed' | 'oper
   const detail: Record<string, string> = {};
   if (e.code) detail.check = e.code;
   if (e.error) detail.operatorCode = e.error;
-  return new OperatorFailure(reason, e.message ?? 'operator request failed', detail, { cause: err });
+  // a response that fails validation (iss mix-up, state, ID token signature or claims) is an attack or a
+  // broken operator, not a network condition: the callback is refused
+  const invalid = e.code === 'OAUTH_INVALID_RESPONSE' || e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || e.code === 'OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED';
+  return new OperatorFailure(invalid ? 'invalid_operator_response' : reason, e.message ?? 'operator request failed', detail, { cause: err });
 }
