@@ -1,0 +1,37 @@
+// Who may call the Number Verification API, and for which subscriber.
+import type { Request } from 'express';
+
+import { readAccessToken, type AccessTokenGrant } from './access-token.js';
+import { PermissionDenied, Unauthenticated, UserNotAuthenticatedByMobileNetwork } from './errors.js';
+import { NETWORK_AUTHENTICATION_AMR } from './resource-server.js';
+import type { SigningKeys } from './signing-keys.js';
+
+export interface ApiAccessDependencies {
+  keys: SigningKeys;
+  issuer: string;
+}
+
+/**
+ * Authorizes a Number Verification API call and returns the subscriber it is about.
+ *
+ * Rules, checked in this order:
+ * - a Bearer access token issued by this sandbox for this API, unexpired → else 401 UNAUTHENTICATED;
+ * - one of `allowedScopes` in its scope → else 403 PERMISSION_DENIED;
+ * - its `amr` says the subscriber was authenticated by the mobile network (not SMS OTP, not a password)
+ *   → else 403 NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK.
+ *
+ * @see https://github.com/camaraproject/NumberVerification (PhoneNumberVerificationPermissionDenied403)
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
+export async function authorizeApiCall(
+  { keys, issuer }: ApiAccessDependencies,
+  req: Request,
+  allowedScopes: readonly string[],
+): Promise<AccessTokenGrant> {
+  const token = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  const grant = token === undefined ? undefined : await readAccessToken(keys, issuer, token);
+  if (!grant) throw new Unauthenticated();
+  if (!allowedScopes.some((scope) => grant.scopes.has(scope))) throw new PermissionDenied();
+  if (!grant.amr.includes(NETWORK_AUTHENTICATION_AMR)) throw new UserNotAuthenticatedByMobileNetwork();
+  return grant;
+}

@@ -1,0 +1,36 @@
+// The sandbox's route table: every endpoint it answers, in the order requests meet them.
+import express, { type Express } from 'express';
+import type Provider from 'oidc-provider';
+
+import { injectFaults } from './faults.js';
+import { createInteractionRouter } from './interactions.js';
+import { createNumberVerificationRouter } from './number-verification.js';
+import type { SandboxSettings } from './options.js';
+import { stripPromptNone } from './prompt-none.js';
+import { NUMBER_VERIFICATION_PATH } from './resource-server.js';
+import { createSimPickerRouter } from './sim-picker.js';
+import type { SigningKeys } from './signing-keys.js';
+
+export interface SandboxAppDependencies {
+  issuer: string;
+  provider: Provider;
+  keys: SigningKeys;
+  settings: SandboxSettings;
+}
+
+/** Builds the sandbox's HTTP app; it never listens (see `startSandboxOperator`). */
+export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAppDependencies): Express {
+  const { sims, faults, logger } = settings;
+  const app = express();
+  app.disable('x-powered-by');
+  // the device is whoever the TCP connection comes from; X-Forwarded-For must never speak for it
+  app.set('trust proxy', false);
+
+  app.use(createSimPickerRouter({ issuer, sims }));                          // GET/POST /sim
+  app.use(createInteractionRouter({ provider, sims, logger }));             // GET /interaction/:uid
+  app.use(NUMBER_VERIFICATION_PATH, createNumberVerificationRouter({ issuer, keys, faults })); // /verify, /device-phone-number
+  app.get(provider.pathFor('authorization'), stripPromptNone);              // then oidc-provider's /auth
+  app.post(provider.pathFor('token'), injectFaults(faults, 'token'));       // then oidc-provider's /token
+  app.use(provider.callback());                                             // discovery, jwks, /auth, /token
+  return app;
+}

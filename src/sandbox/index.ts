@@ -1,0 +1,11 @@
+// The bundled sandbox mobile operator: development and tests only.
+export { startSandboxOperator } from './start-sandbox-operator.js';
+export type {
+  FaultyEndpoint,
+  MintedAccessTokenClaims,
+  RunningSandbox,
+  SandboxClient,
+  SandboxFaults,
+  SandboxLogger,
+  SandboxOptions,
+} from './options.js';

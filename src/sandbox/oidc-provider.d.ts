@@ -1,0 +1,82 @@
+// oidc-provider ships no type declarations and package.json is not ours to change (no @types/oidc-provider),
+// so this declares the part of its API the sandbox uses, and nothing more. Only the sandbox depends on
+// oidc-provider: the broker is a relying party (openid-client).
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+  /** The per-request context oidc-provider hands to configuration functions (only what we read). */
+  export interface ProviderContext {
+    oidc: {
+      result?: { login?: unknown };
+      entities: { AuthorizationCode?: { amr?: string[] } };
+    };
+  }
+
+  export interface Token {
+    kind: string;
+    accountId?: string;
+  }
+
+  export interface Interaction {
+    uid: string;
+    params: Record<string, unknown>;
+    prompt: { name: string; details: Record<string, unknown> };
+  }
+
+  export type InteractionResult =
+    | { error: string; error_description?: string }
+    | { login: { accountId: string; amr?: string[]; remember?: boolean }; consent?: { grantId: string } };
+
+  export interface Grant {
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+  }
+
+  export interface Check {
+    reason: string;
+  }
+
+  export interface CheckConstructor {
+    new (reason: string, description: string, check: (ctx: ProviderContext) => boolean): Check;
+    REQUEST_PROMPT: true;
+    NO_NEED_TO_PROMPT: false;
+  }
+
+  export interface Prompt {
+    name: string;
+    checks: Check[] & { add(check: Check, index?: number): void };
+  }
+
+  export interface Policy extends Array<Prompt> {
+    get(name: string): Prompt | undefined;
+  }
+
+  export const interactionPolicy: {
+    base(): Policy;
+    Check: CheckConstructor;
+  };
+
+  export const errors: {
+    InvalidTarget: new (description?: string) => Error;
+  };
+
+  export default class Provider {
+    constructor(issuer: string, configuration: Record<string, unknown>);
+    readonly issuer: string;
+    Grant: new (properties: { accountId: string; clientId: string }) => Grant;
+    callback(): RequestListener;
+    pathFor(route: string): string;
+    urlFor(route: string): string;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResult,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
+    on(event: string, listener: (...args: unknown[]) => void): this;
+  }
+}
