@@ -3,7 +3,7 @@
  * only; with the sandbox inbox it is the only place a code is ever shown.
  */
 import { randomUUID } from 'node:crypto';
-import { maskPhoneNumber } from './mask-phone-number.js';
+import { maskPhoneNumber } from '../../phone.js';
 import type { SandboxInbox } from './sandbox-inbox.js';
 import type { SmsMessage, SmsProvider } from './provider.js';
 
