@@ -19,6 +19,7 @@ export default {
     '^libphonenumber-js$': '<rootDir>/node_modules/libphonenumber-js/index.cjs',
   },
   setupFiles: ['<rootDir>/test/setup/realm.ts'],
+  globalSetup: '<rootDir>/test/setup/build.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };
