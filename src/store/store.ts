@@ -51,6 +51,8 @@ export interface Store {
   getVerification(id: string): Promise<Verification | undefined>;
   /** applies `change` atomically; returns the stored result, or undefined when the record is missing or change declined */
   updateVerification(id: string, change: VerificationChange): Promise<Verification | undefined>;
+  /** newest first, for the sandbox developer page */
+  listRecentVerifications(limit: number): Promise<Verification[]>;
   /** unfinished verifications whose expiresAt has passed (for the expiry sweeper) */
   listExpiredVerificationIds(now: Date, limit: number): Promise<string[]>;
 

@@ -23,7 +23,8 @@ export function createSqliteStore(options: { file: string }): Store {
   const outbox = createOutbox(db);
 
   const q = {
-    insertVerification: db.prepare('INSERT INTO verifications (id, data, final, expires_at) VALUES (?, ?, ?, ?)'),
+    insertVerification: db.prepare('INSERT INTO verifications (id, data, final, expires_at, created_at) VALUES (?, ?, ?, ?, ?)'),
+    recent: db.prepare<[number], { data: string }>('SELECT data FROM verifications ORDER BY created_at DESC, rowid DESC LIMIT ?'),
     getVerification: db.prepare<[string], { data: string }>('SELECT data FROM verifications WHERE id = ?'),
     putVerification: db.prepare('UPDATE verifications SET data = ?, final = ?, expires_at = ? WHERE id = ?'),
     expiredIds: db.prepare<[number, number], { id: string }>('SELECT id FROM verifications WHERE final = 0 AND expires_at <= ? LIMIT ?'),
@@ -68,13 +69,14 @@ export function createSqliteStore(options: { file: string }): Store {
   return {
     kind: 'sqlite',
     createVerification: (v) =>
-      guard(() => void q.insertVerification.run(v.id, JSON.stringify(v), isFinal(v.status) ? 1 : 0, Date.parse(v.expiresAt))),
+      guard(() => void q.insertVerification.run(v.id, JSON.stringify(v), isFinal(v.status) ? 1 : 0, Date.parse(v.expiresAt), Date.parse(v.createdAt))),
     getVerification: (id) =>
       guard(() => {
         const row = q.getVerification.get(id);
         return row ? (JSON.parse(row.data) as Verification) : undefined;
       }),
     updateVerification: (id, change) => guard(() => update(id, change)),
+    listRecentVerifications: (limit) => guard(() => q.recent.all(limit).map((r) => JSON.parse(r.data) as Verification)),
     listExpiredVerificationIds: (now, limit) => guard(() => q.expiredIds.all(now.getTime(), limit).map((r) => r.id)),
 
     saveAuthorizationState: (s) => guard(() => void q.insertState.run(s.state, JSON.stringify(s), Date.parse(s.expiresAt))),

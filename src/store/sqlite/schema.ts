@@ -11,8 +11,10 @@ export function migrate(db: Database.Database): void {
       id TEXT PRIMARY KEY,
       data TEXT NOT NULL,
       final INTEGER NOT NULL DEFAULT 0,
-      expires_at INTEGER NOT NULL
+      expires_at INTEGER NOT NULL,
+      created_at INTEGER NOT NULL DEFAULT 0
     );
+    CREATE INDEX IF NOT EXISTS verifications_created ON verifications (created_at);
     CREATE INDEX IF NOT EXISTS verifications_open_expiry ON verifications (final, expires_at);
     CREATE TABLE IF NOT EXISTS authorization_states (
       state TEXT PRIMARY KEY,
