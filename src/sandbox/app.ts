@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type Provider from 'oidc-provider';
 
 import { injectFaults } from './faults.js';
+import { forgetEarlierLogin } from './fresh-login.js';
 import { createInteractionRouter } from './interactions.js';
 import { createNumberVerificationRouter } from './number-verification.js';
 import type { SandboxSettings } from './options.js';
@@ -26,11 +27,14 @@ export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAp
   // the device is whoever the TCP connection comes from; X-Forwarded-For must never speak for it
   app.set('trust proxy', false);
 
-  app.use(createSimPickerRouter({ issuer, sims }));                          // GET/POST /sim
-  app.use(createInteractionRouter({ provider, sims, logger }));             // GET /interaction/:uid
-  app.use(NUMBER_VERIFICATION_PATH, createNumberVerificationRouter({ issuer, keys, faults })); // /verify, /device-phone-number
-  app.get(provider.pathFor('authorization'), stripPromptNone);              // then oidc-provider's /auth
-  app.post(provider.pathFor('token'), injectFaults(faults, 'token'));       // then oidc-provider's /token
-  app.use(provider.callback());                                             // discovery, jwks, /auth, /token
+  const authorization = provider.pathFor('authorization');
+
+  app.use(createSimPickerRouter({ issuer, sims }));                                     // GET, POST /sim
+  app.use(createInteractionRouter({ provider, sims, logger }));                        // GET /interaction/:uid
+  app.use(NUMBER_VERIFICATION_PATH, createNumberVerificationRouter({ issuer, keys, faults })); // POST /verify, GET /device-phone-number
+  app.get([authorization, `${authorization}/:uid`], forgetEarlierLogin(provider.cookieName('session')));
+  app.get(authorization, stripPromptNone);
+  app.post(provider.pathFor('token'), injectFaults(faults, 'token'));
+  app.use(provider.callback());          // oidc-provider: discovery, /jwks, /auth, /auth/:uid, /token, /me
   return app;
 }

@@ -9,7 +9,6 @@ declare module 'oidc-provider' {
   /** The per-request context oidc-provider hands to configuration functions (only what we read). */
   export interface ProviderContext {
     oidc: {
-      result?: { login?: unknown };
       entities: { AuthorizationCode?: { amr?: string[] } };
     };
   }
@@ -35,30 +34,6 @@ declare module 'oidc-provider' {
     save(): Promise<string>;
   }
 
-  export interface Check {
-    reason: string;
-  }
-
-  export interface CheckConstructor {
-    new (reason: string, description: string, check: (ctx: ProviderContext) => boolean): Check;
-    REQUEST_PROMPT: true;
-    NO_NEED_TO_PROMPT: false;
-  }
-
-  export interface Prompt {
-    name: string;
-    checks: Check[] & { add(check: Check, index?: number): void };
-  }
-
-  export interface Policy extends Array<Prompt> {
-    get(name: string): Prompt | undefined;
-  }
-
-  export const interactionPolicy: {
-    base(): Policy;
-    Check: CheckConstructor;
-  };
-
   export const errors: {
     InvalidTarget: new (description?: string) => Error;
   };
@@ -69,6 +44,7 @@ declare module 'oidc-provider' {
     Grant: new (properties: { accountId: string; clientId: string }) => Grant;
     callback(): RequestListener;
     pathFor(route: string): string;
+    cookieName(type: 'session' | 'interaction' | 'resume'): string;
     urlFor(route: string): string;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
     interactionFinished(

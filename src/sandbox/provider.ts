@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import Provider, { errors, type ProviderContext, type Token } from 'oidc-provider';
 
 import { createClientJwksFetch } from './client-jwks-fetch.js';
-import { createInteractionPolicy } from './interaction-policy.js';
 import { createProviderStore } from './provider-store.js';
 import type { SandboxClient } from './options.js';
 import { NUMBER_VERIFICATION_SCOPES, numberVerificationResource } from './resource-server.js';
@@ -62,7 +61,6 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
       },
     },
     interactions: {
-      policy: createInteractionPolicy(),
       url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PATH}/${interaction.uid}`,
     },
     // the account id is the subscriber's number: the sandbox has no subscriber database to look up

@@ -5,8 +5,8 @@ import { sendFromDevice } from './http.js';
 export interface DeviceBrowser {
   /** Follows redirects from `url` until one leaves for `redirectUri`; returns that final URL. */
   authorize(url: URL, redirectUri: string): Promise<URL>;
-  /** Current cookies as a Cookie header, e.g. to inspect or to reuse. */
-  cookieHeader(): string;
+  /** The cookies the browser holds now, e.g. to carry them to another network. */
+  cookies(): Record<string, string>;
 }
 
 const MAX_REDIRECTS = 10;
@@ -20,7 +20,7 @@ export function openDeviceBrowser(localAddress: string, cookies: Record<string, 
   const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 
   return {
-    cookieHeader,
+    cookies: () => Object.fromEntries(jar),
     async authorize(url, redirectUri) {
       let current = url;
       for (let hop = 0; hop < MAX_REDIRECTS; hop += 1) {
