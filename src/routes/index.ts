@@ -4,6 +4,9 @@ import { requireJson } from '../http/require-json.js';
 import { callback } from './callback.js';
 import { getVerification } from './get-verification.js';
 import { jwks } from './jwks.js';
+import { sandboxDeliveries } from './sandbox-deliveries.js';
+import { sandboxInfo } from './sandbox-info.js';
+import { sandboxVerifications } from './sandbox-verifications.js';
 import { createVerification, login } from './start-verification.js';
 
 /**
@@ -21,6 +24,13 @@ export function routes(deps: BrokerDeps): Router {
   router.get('/callback', callback(deps));
   router.post('/v1/verifications', ...json, createVerification(deps));
   router.get('/v1/verifications/:id', getVerification(deps));
+
+  // sandbox only: what the sample pages and the developer page show; absent (404) in production
+  if (deps.config.sandbox.enabled) {
+    router.get('/sandbox/info', sandboxInfo(deps));
+    router.get('/sandbox/verifications', sandboxVerifications(deps));
+    router.get('/sandbox/deliveries', sandboxDeliveries(deps));
+  }
 
   return router;
 }

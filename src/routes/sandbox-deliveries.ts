@@ -1,0 +1,56 @@
+import type { RequestHandler } from 'express';
+import type { BrokerDeps } from '../deps.js';
+import { maskPhoneNumber } from '../phone.js';
+import type { Delivery } from '../store/store.js';
+
+const RECENT = 50;
+const E164 = /^\+[1-9]\d{4,14}$/;
+const SECRET_KEY = /secret|token|password|otp|code$/i;
+
+/**
+ * GET /sandbox/deliveries (sandbox only): the latest webhook deliveries, for the developer page.
+ *
+ * Rules: the signed payload carries the full phone number, so every E.164 string in it is masked, and any
+ * field whose name suggests a secret (token, secret, password, code) is withheld. Nothing else is hidden:
+ * this is what the customer's backend receives, minus what a shared screen should not show.
+ */
+export function sandboxDeliveries(deps: BrokerDeps): RequestHandler {
+  return async (_req, res) => {
+    const deliveries = await deps.store.listDeliveries({ limit: RECENT });
+    res.set('Cache-Control', 'no-store').json({ deliveries: deliveries.map(deliveryView) });
+  };
+}
+
+function deliveryView(d: Delivery) {
+  return {
+    id: d.id,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    createdAt: d.createdAt,
+    nextAttemptAt: d.nextAttemptAt,
+    ...(d.lastStatus !== undefined && { lastStatus: d.lastStatus }),
+    ...(d.lastError && { lastError: d.lastError }),
+    ...(d.deliveredAt && { deliveredAt: d.deliveredAt }),
+    payload: redact(parsePayload(d.payload)),
+  };
+}
+
+function parsePayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload);
+  } catch {
+    return '(not JSON)';
+  }
+}
+
+function redact(value: unknown): unknown {
+  if (typeof value === 'string') return E164.test(value) ? maskPhoneNumber(value) : value;
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? '(withheld)' : redact(inner)]),
+    );
+  }
+  return value;
+}
