@@ -10,6 +10,7 @@ export type CamaraErrorCode =
   | 'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK'
   | 'NOT_FOUND'
   | 'INTERNAL'
+  | 'NOT_IMPLEMENTED'
   | 'BAD_GATEWAY'
   | 'UNAVAILABLE'
   | 'TIMEOUT';
@@ -77,6 +78,7 @@ export class ServerFailure extends CamaraError {
 /** CAMARA Commonalities' codes for the 5xx statuses. */
 const SERVER_FAILURES: Record<number, [CamaraErrorCode, string]> = {
   500: ['INTERNAL', 'Unknown server error. Typically a server bug.'],
+  501: ['NOT_IMPLEMENTED', 'This functionality is not implemented yet.'],
   502: ['BAD_GATEWAY', 'An upstream internal service cannot be reached.'],
   503: ['UNAVAILABLE', 'Service Unavailable.'],
   504: ['TIMEOUT', 'Request timeout exceeded.'],

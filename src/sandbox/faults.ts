@@ -11,9 +11,8 @@ import type { FaultyEndpoint, SandboxSettings } from './options.js';
  * Rules:
  * - only the endpoints listed in `faults.endpoints` are affected;
  * - `delayMs` holds the response back that long, then the request is handled normally;
- * - `failStatus` answers that 5xx status with a CAMARA error body instead of handling the request.
- *   At the token endpoint the body also carries OAuth's `error` and `error_description`, since OAuth
- *   clients read those there.
+ * - `failStatus` answers that 5xx status with a CAMARA error body instead of handling the request
+ *   (the token endpoint too: OAuth defines no body for a 5xx, and OAuth clients do not read one).
  */
 export function injectFaults(faults: SandboxSettings['faults'], endpoint: FaultyEndpoint): RequestHandler {
   const { delayMs, failStatus, endpoints } = faults;
@@ -23,7 +22,6 @@ export function injectFaults(faults: SandboxSettings['faults'], endpoint: Faulty
   return async (_req, res, next) => {
     if (delayMs) await sleep(delayMs);
     if (failStatus === undefined) return next();
-    const failure = new ServerFailure(failStatus).toErrorInfo();
-    res.status(failStatus).json(endpoint === 'token' ? { ...failure, error: 'server_error', error_description: failure.message } : failure);
+    res.status(failStatus).json(new ServerFailure(failStatus).toErrorInfo());
   };
 }
