@@ -6,7 +6,7 @@ import { injectFaults } from './faults.js';
 import { forgetEarlierLogin } from './fresh-login.js';
 import { createInteractionRouter } from './interactions.js';
 import { createNumberVerificationRouter } from './number-verification.js';
-import type { SandboxSettings } from './options.js';
+import type { SandboxSettings } from './settings.js';
 import { stripPromptNone } from './prompt-none.js';
 import { NUMBER_VERIFICATION_PATH } from './resource-server.js';
 import { createSimPickerRouter } from './sim-picker.js';

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestHandler } from 'express';
 
 import { ServerFailure } from './errors.js';
-import type { FaultyEndpoint, SandboxSettings } from './options.js';
+import type { FaultyEndpoint } from './options.js';
+import type { SandboxSettings } from './settings.js';
 
 /**
  * Fault injection, for tests of how the broker copes with a slow or failing operator.

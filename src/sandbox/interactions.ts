@@ -46,7 +46,7 @@ export function createInteractionRouter({ provider, sims, logger }: InteractionD
       { mergeWithLastSubmission: false },
     );
   });
-  router.use(INTERACTION_PATH, explainLostInteraction);
+  router.use(INTERACTION_PATH, explainLostInteraction(logger));
   return router;
 }
 
@@ -65,6 +65,9 @@ function describeSource(req: Request): string {
 }
 
 /** oidc-provider throws when the interaction cookie is missing or the interaction expired; say so plainly. */
-const explainLostInteraction: ErrorRequestHandler = (_error, _req, res, _next) => {
-  res.status(400).type('text/plain').send('Sandbox operator: this authorization has expired or was opened in another browser. Start again from the application.');
-};
+function explainLostInteraction(logger: SandboxLogger): ErrorRequestHandler {
+  return (error, _req, res, _next) => {
+    logger.warn(`sandbox: interaction failed: ${error instanceof Error ? error.message : String(error)}`);
+    res.status(400).type('text/plain').send('Sandbox operator: this authorization has expired or was opened in another browser. Start again from the application.');
+  };
+}

@@ -6,7 +6,7 @@ import { authorizeApiCall, type ApiAccessDependencies } from './api-access.js';
 import { handleCorrelator } from './correlator.js';
 import { handleCamaraErrors, NotFound } from './errors.js';
 import { injectFaults } from './faults.js';
-import type { SandboxSettings } from './options.js';
+import type { SandboxSettings } from './settings.js';
 import { SCOPES_ALLOWING_DEVICE_PHONE_NUMBER, SCOPES_ALLOWING_VERIFY } from './resource-server.js';
 import { matchesSubscriber, parseVerifyRequest } from './verify-request.js';
 

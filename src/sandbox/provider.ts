@@ -40,7 +40,6 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
     clientAuthMethods: ['private_key_jwt'],
     responseTypes: ['code'],
     scopes: ['openid'],
-    claims: { openid: ['sub'], amr: null },
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },

@@ -24,11 +24,14 @@ button { display: block; width: 100%; margin: .4rem 0; padding: .6rem; font: inh
 input[type=tel] { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; }
 `;
 
-/** Content-Security-Policy for the page: nothing runs, only its own stylesheet applies, forms post home. */
+/**
+ * Content-Security-Policy for the page: nothing runs, only its own stylesheet applies. No `form-action`:
+ * browsers apply it to the whole redirect chain after a POST, and `next` leads on through `/auth` to
+ * the relying party's redirect_uri on another origin.
+ */
 export const SIM_PICKER_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
-  "form-action 'self'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
@@ -37,7 +40,7 @@ export function renderSimPickerPage(view: SimPickerView): string {
   const next = view.next === undefined ? '' : `<input type="hidden" name="next" value="${escapeHtml(view.next)}">`;
   const simButtons = view.sims
     .map((sim) => `<button name="choice" value="${escapeHtml(sim)}">Cellular with SIM ${escapeHtml(sim)}</button>`)
-    .join('\n      ');
+    .join('\n    ');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -60,7 +63,7 @@ export function renderSimPickerPage(view: SimPickerView): string {
   <form method="post" action="/sim">
     ${next}
     <h2>Cellular (mobile data)</h2>
-      ${simButtons}
+    ${simButtons}
   </form>
   <form method="post" action="/sim">
     ${next}

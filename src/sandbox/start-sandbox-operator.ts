@@ -2,8 +2,9 @@ import { createServer, type Server } from 'node:http';
 
 import { mintAccessToken } from './access-token.js';
 import { createSandboxApp } from './app.js';
-import { resolveSandboxSettings, type RunningSandbox, type SandboxOptions } from './options.js';
+import type { RunningSandbox, SandboxOptions } from './options.js';
 import { createProvider } from './provider.js';
+import { resolveSandboxSettings } from './settings.js';
 import { generateSigningKeys } from './signing-keys.js';
 
 const BANNER = 'SANDBOX OPERATOR — development and tests only, not a real operator. Devices are "authenticated" by their source address or a cookie; never point production traffic here.';
