@@ -6,6 +6,9 @@ import type { BrokerDeps } from './deps.js';
 import { KeyRing } from './keys/key-ring.js';
 import { loadOrCreateSecrets, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
+import { SmsLimits } from './flows/otp/sms-limits.js';
+import type { SmsServices } from './flows/otp/sms-services.js';
+import { buildMpassUpstream, buildSmsProviders, SandboxInbox } from './otp/sms/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
 
@@ -15,11 +18,18 @@ import type { Store } from './store/store.js';
  */
 export async function buildDeps(
   config: Readonly<Config>,
-  options: { logger: Logger; operators: readonly OperatorConfig[]; store?: Store; now?: () => Date },
+  options: {
+    logger: Logger;
+    operators: readonly OperatorConfig[];
+    store?: Store;
+    now?: () => Date;
+    /** where the console SMS provider prints (default: stdout) */
+    print?: (line: string) => void;
+  },
 ): Promise<{ deps: BrokerDeps; createdSecrets: (keyof Secrets)[] }> {
   const { secrets, created } = loadOrCreateSecrets(config.dataDir);
   const keys = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg });
-  const store = options.store ?? (await openStore(config));
+  const store = options.store ?? (await openStore(config, options.logger));
   const http = axios.create({ maxRedirects: 0 });
   const operators = new OperatorClient({
     operators: options.operators,
@@ -36,15 +46,36 @@ export async function buildDeps(
     secrets: config.adminApiKey ? { ...secrets, adminApiKey: config.adminApiKey } : secrets,
     logger: options.logger,
     http,
+    sms: buildSmsServices(config, store, options.print ?? ((line) => process.stdout.write(line + '\n'))),
     now: options.now ?? (() => new Date()),
   };
   return { deps, createdSecrets: created };
 }
 
-async function openStore(config: Readonly<Config>): Promise<Store> {
+/**
+ * The console provider shows codes, and the sandbox inbox keeps them, only while the sandbox is on:
+ * with it off, a console "send" prints that a message went out, never its text.
+ */
+function buildSmsServices(config: Readonly<Config>, store: Store, print: (line: string) => void): SmsServices {
+  const showCodes = config.sandbox.enabled && config.sandbox.showCodes;
+  const inbox = new SandboxInbox();
+  const providers = buildSmsProviders(config.sms, {
+    // the inbox is bounded; with the sandbox off nothing can read it
+    inbox,
+    print: showCodes ? print : (line) => print(line.replace(/\): .*$/s, '): [text hidden: codes are shown only with the sandbox on]')),
+  });
+  return {
+    providers,
+    ...(showCodes && { inbox }),
+    ...(config.otp.engine === 'mpass' && { mpass: buildMpassUpstream(config.sms) }),
+    limits: new SmsLimits(store, config.smsLimits),
+  };
+}
+
+async function openStore(config: Readonly<Config>, logger: Logger): Promise<Store> {
   if (config.store.kind === 'redis') {
     const { createRedisStore } = await import('./store/redis/index.js');
-    return createRedisStore({ url: config.store.redisUrl! });
+    return createRedisStore({ url: config.store.redisUrl!, keyPrefix: config.store.redisKeyPrefix, logger });
   }
   return createSqliteStore({ file: path.join(config.dataDir, 'broker.sqlite') });
 }

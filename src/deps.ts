@@ -5,6 +5,7 @@ import type { KeyRing } from './keys/key-ring.js';
 import type { Secrets } from './keys/secrets.js';
 import type { OperatorClient } from './operator/operator-client.js';
 import type { Store } from './store/store.js';
+import type { SmsServices } from './flows/otp/sms-services.js';
 
 /** Everything a flow or route needs, built once in main.ts (or a test) and passed explicitly. */
 export interface BrokerDeps {
@@ -15,5 +16,6 @@ export interface BrokerDeps {
   secrets: Secrets;
   logger: Logger;
   http: AxiosInstance;
+  sms: SmsServices;
   now: () => Date;
 }

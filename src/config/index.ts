@@ -5,14 +5,19 @@ import { serverEnvDoc, serverEnvSchema } from './server.js';
 import { sandboxEnvDoc, sandboxEnvSchema } from './sandbox.js';
 import { verificationEnvDoc, verificationEnvSchema } from './verification.js';
 import { brokerFileSchema, type OperatorConfig } from './operators.js';
+import { sessionTokensEnvDoc, sessionTokensEnvSchema } from './session-tokens.js';
+import { webhooksConfigOf, webhooksEnvDoc, webhooksEnvSchema, type ApplicationFileEntry, type WebhooksConfig } from './webhooks.js';
+import { otpEnvDoc, otpEnvSchema } from './otp.js';
+import { smsEnvDoc, smsEnvSchema, type SmsConfig } from '../otp/sms/config.js';
 
 export { ConfigInvalid, type Env, type EnvDoc } from './env.js';
 export type { OperatorConfig } from './operators.js';
+export type { WebhookApplication, WebhooksConfig } from './webhooks.js';
 
-const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape);
+const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape).extend(otpEnvSchema.shape).extend(sessionTokensEnvSchema.shape).extend(webhooksEnvSchema.shape);
 
 /** Every variable the broker reads, in the order `.env.example` and the README list them. */
-export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...sandboxEnvDoc];
+export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...otpEnvDoc, ...smsEnvDoc, ...sessionTokensEnvDoc, ...webhooksEnvDoc, ...sandboxEnvDoc];
 
 export interface Config {
   port: number;
@@ -27,7 +32,7 @@ export interface Config {
   adminApiKey?: string;
   log: { level: string; pretty: boolean };
   verification: { ttlSeconds: number; operatorTimeoutMs: number; clientAssertionAlg: 'ES256' | 'RS256'; applicationId: string };
-  store: { kind: 'sqlite' | 'redis'; redisUrl?: string };
+  store: { kind: 'sqlite' | 'redis'; redisUrl?: string; redisKeyPrefix: string };
   sandbox: {
     enabled: boolean;
     port: number;
@@ -37,6 +42,27 @@ export interface Config {
   };
   /** operators from BROKER_CONFIG; when empty and the sandbox is on, main adds the sandbox operator */
   operators: OperatorConfig[];
+  sessionTokens: { ttlSeconds: number };
+  /** where each application's webhook events go (the default application from WEBHOOK_URL) */
+  webhooks: WebhooksConfig;
+  otp: {
+    engine: 'local' | 'mpass';
+    length: number;
+    ttlSeconds: number;
+    maxAttempts: number;
+    maxSends: number;
+    resendCooldownSeconds: number;
+  };
+  smsLimits: {
+    perNumber: { points: number; duration: number };
+    perIp: { points: number; duration: number };
+    perPrefix: { points: number; duration: number };
+    prefixDigits: number;
+    dailyBudget: number;
+    countriesAllow: string[];
+    countriesDeny: string[];
+  };
+  sms: SmsConfig;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {
@@ -46,7 +72,7 @@ function parseTrustProxy(value: string): boolean | number | string {
   return value;
 }
 
-function readOperatorsFile(file: string, readFile: (p: string) => string): OperatorConfig[] {
+function readOperatorsFile(file: string, readFile: (p: string) => string): { operators: OperatorConfig[]; applications: ApplicationFileEntry[] } {
   let json: unknown;
   try {
     json = JSON.parse(readFile(file));
@@ -55,7 +81,7 @@ function readOperatorsFile(file: string, readFile: (p: string) => string): Opera
   }
   const parsed = brokerFileSchema.safeParse(json);
   if (!parsed.success) throw new ConfigInvalid(problemsOf(parsed.error).map((p) => `BROKER_CONFIG ${p}`));
-  return parsed.data.operators;
+  return parsed.data;
 }
 
 /**
@@ -64,14 +90,18 @@ function readOperatorsFile(file: string, readFile: (p: string) => string): Opera
  */
 export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => string } = {}): Readonly<Config> {
   const parsed = envSchema.safeParse(withoutEmpty(rawEnv));
-  if (!parsed.success) throw new ConfigInvalid(problemsOf(parsed.error));
+  // the SMS section has cross-variable rules (a listed provider needs its variables), so it parses on its own
+  const sms = smsEnvSchema.safeParse(withoutEmpty(rawEnv));
+  const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...(sms.success ? [] : problemsOf(sms.error))];
+  if (!parsed.success || !sms.success) throw new ConfigInvalid(problems);
   const env = parsed.data;
+  if (env.OTP_ENGINE === 'mpass' && !sms.data.mpass) throw new ConfigInvalid(['MPASS_BASE_URL: required when OTP_ENGINE=mpass']);
   if (env.STORE === 'redis' && !env.REDIS_URL) throw new ConfigInvalid(['REDIS_URL: required when STORE=redis']);
 
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
-  const operators = env.BROKER_CONFIG
+  const { operators, applications } = env.BROKER_CONFIG
     ? readOperatorsFile(env.BROKER_CONFIG, options.readFile ?? ((p) => readFileSync(p, 'utf8')))
-    : [];
+    : { operators: [], applications: [] };
   if (!env.SANDBOX && operators.length === 0) {
     console.warn('No operators configured (BROKER_CONFIG) and the sandbox is off: every verification will use SMS.');
   }
@@ -93,7 +123,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
       clientAssertionAlg: env.CLIENT_ASSERTION_ALG,
       applicationId: env.APPLICATION_ID,
     },
-    store: { kind: env.STORE, redisUrl: env.REDIS_URL },
+    store: { kind: env.STORE, redisUrl: env.REDIS_URL, redisKeyPrefix: env.REDIS_KEY_PREFIX },
     sandbox: {
       enabled: env.SANDBOX,
       port: env.SANDBOX_PORT,
@@ -102,6 +132,26 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
       showCodes: env.SANDBOX_SHOW_CODES,
     },
     operators,
+    sessionTokens: { ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS },
+    webhooks: webhooksConfigOf(env, env.APPLICATION_ID, applications),
+    otp: {
+      engine: env.OTP_ENGINE,
+      length: env.OTP_LENGTH,
+      ttlSeconds: env.OTP_TTL_SECONDS,
+      maxAttempts: env.OTP_MAX_ATTEMPTS,
+      maxSends: env.OTP_MAX_SENDS,
+      resendCooldownSeconds: env.OTP_RESEND_COOLDOWN_SECONDS,
+    },
+    smsLimits: {
+      perNumber: env.SMS_LIMIT_PER_NUMBER,
+      perIp: env.SMS_LIMIT_PER_IP,
+      perPrefix: env.SMS_LIMIT_PER_PREFIX,
+      prefixDigits: env.SMS_PREFIX_DIGITS,
+      dailyBudget: env.SMS_DAILY_BUDGET,
+      countriesAllow: env.SMS_COUNTRIES_ALLOW,
+      countriesDeny: env.SMS_COUNTRIES_DENY,
+    },
+    sms: sms.data,
   };
   return deepFreeze(config);
 }

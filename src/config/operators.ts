@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { applicationSchema } from './webhooks.js';
 
 /**
  * One mobile operator the broker can verify numbers with. Defaults follow the CAMARA profile; the
@@ -44,12 +45,17 @@ export const operatorSchema = z
 export type OperatorConfig = z.output<typeof operatorSchema>;
 
 export const brokerFileSchema = z
-  .object({ operators: z.array(operatorSchema).default([]) })
+  .object({ operators: z.array(operatorSchema).default([]), applications: z.array(applicationSchema).default([]) })
   .strict()
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.operators.forEach((op, i) => {
       if (seen.has(op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
       seen.add(op.id);
+    });
+    const apps = new Set<string>();
+    file.applications.forEach((app, i) => {
+      if (apps.has(app.id)) ctx.addIssue({ code: 'custom', path: ['applications', i, 'id'], message: `duplicate application id "${app.id}"` });
+      apps.add(app.id);
     });
   });

@@ -3,7 +3,7 @@ import { boolVar, intVar, type EnvDoc } from './env.js';
 
 const simsVar = z
   .string()
-  .default('127.0.0.2=+34600000002,127.0.0.3=+34600000003,127.0.0.4=+447700900004')
+  .default('127.0.0.2=+34600000002,127.0.0.3=+34600000003,127.0.0.4=+447400123456')
   .transform((value, ctx) => {
     const sims: Record<string, string> = {};
     for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -29,7 +29,7 @@ export const sandboxEnvSchema = z.object({
 export const sandboxEnvDoc: EnvDoc[] = [
   { name: 'SANDBOX', default: 'on', description: 'Start the bundled sandbox operator (development and tests only). `off` in production.' },
   { name: 'SANDBOX_PORT', default: '3001', description: 'Port of the sandbox operator (its own origin, http://127.0.0.1:PORT).' },
-  { name: 'SANDBOX_SIMS', default: '127.0.0.2=+34600000002,127.0.0.3=+34600000003,127.0.0.4=+447700900004', description: 'Simulated SIMs: source address = number. Other addresses are devices on WiFi. Browsers pick a SIM at the sandbox page /sim.' },
+  { name: 'SANDBOX_SIMS', default: '127.0.0.2=+34600000002,127.0.0.3=+34600000003,127.0.0.4=+447400123456', description: 'Simulated SIMs: source address = number. Other addresses are devices on WiFi. Browsers pick a SIM at the sandbox page /sim.' },
   { name: 'SANDBOX_FAULT_DELAY_MS', default: '0', description: 'Fault injection: delay of the sandbox Number Verification API.' },
   { name: 'SANDBOX_FAULT_STATUS', description: 'Fault injection: 5xx status the sandbox Number Verification API answers.' },
   { name: 'SANDBOX_SHOW_CODES', default: 'true', description: 'With the sandbox on, the console SMS provider prints codes and keeps them in /sandbox/inbox.' },

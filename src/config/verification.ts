@@ -8,6 +8,7 @@ export const verificationEnvSchema = z.object({
   APPLICATION_ID: z.string().regex(/^[\w.-]{1,64}$/).default('default'),
   STORE: z.enum(['sqlite', 'redis']).default('sqlite'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w.:-]{0,64}$/).default('broker:'),
   BROKER_CONFIG: z.string().optional(),
 });
 
@@ -19,4 +20,5 @@ export const verificationEnvDoc: EnvDoc[] = [
   { name: 'APPLICATION_ID', default: 'default', description: 'Application id: the `aud` of session tokens.' },
   { name: 'STORE', default: 'sqlite', description: 'sqlite (embedded, one instance) or redis (several instances).' },
   { name: 'REDIS_URL', description: 'Redis URL when STORE=redis, e.g. redis://127.0.0.1:6379.' },
+  { name: 'REDIS_KEY_PREFIX', default: 'broker:', description: 'Prefix of every Redis key, so several brokers (or environments) can share one Redis. Identical on all instances of one broker.' },
 ];

@@ -52,6 +52,8 @@ export interface Verification {
   ownerId: string;
   operatorId?: string;
   returnUrl?: string;
+  /** language asked for the SMS text (else chosen by the number's country) */
+  lang?: string;
   /** why the silent leg did not prove the number, or why it failed */
   reason?: string;
   createdAt: string;

@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { BrokerDeps } from '../deps.js';
 import type { Verification } from '../domain/verification.js';
 import { NotFound, PermissionDenied } from '../errors.js';
@@ -20,7 +21,7 @@ export async function readVerification(deps: BrokerDeps, id: string, ownerId: st
 }
 
 /** The public shape of a verification: the number masked, nothing from the operator, no code. */
-export function verificationView(v: Verification) {
+export function verificationView(v: Verification, otp?: Readonly<Config['otp']>) {
   return {
     id: v.id,
     status: v.status,
@@ -32,6 +33,18 @@ export function verificationView(v: Verification) {
     createdAt: v.createdAt,
     expiresAt: v.expiresAt,
     ...(v.verifiedAt && { verifiedAt: v.verifiedAt }),
+    ...(v.otp && otp && { otp: otpView(v, otp) }),
     events: v.events,
+  };
+}
+
+/** What the app needs to drive the code screen: attempts left, when the code dies, when a resend is allowed. */
+function otpView(v: Verification, settings: Readonly<Config['otp']>) {
+  const { otp } = v;
+  return {
+    attemptsRemaining: Math.max(0, settings.maxAttempts - otp!.attempts),
+    sendsRemaining: Math.max(0, settings.maxSends - otp!.sends),
+    expiresAt: otp!.expiresAt,
+    nextResendAt: new Date(Date.parse(otp!.lastSentAt) + settings.resendCooldownSeconds * 1000).toISOString(),
   };
 }

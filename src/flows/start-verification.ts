@@ -10,6 +10,7 @@ export interface StartInput {
   phoneNumber: string;
   network: NetworkHint;
   returnUrl?: string;
+  lang?: string;
   ownerId: string;
   applicationId?: string;
 }
@@ -39,6 +40,7 @@ export async function startVerification(deps: BrokerDeps, input: StartInput): Pr
     ownerId: input.ownerId,
     ...(operator && { operatorId: operator.id }),
     ...(returnUrl && { returnUrl }),
+    ...(input.lang && { lang: input.lang }),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.config.verification.ttlSeconds * 1000).toISOString(),

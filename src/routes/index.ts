@@ -1,9 +1,16 @@
 import express, { Router } from 'express';
 import type { BrokerDeps } from '../deps.js';
+import { adminAuth } from '../http/admin-auth.js';
 import { requireJson } from '../http/require-json.js';
 import { callback } from './callback.js';
+import { checkCodeRoute } from './check-code.js';
+import { fallback } from './request-fallback.js';
+import { resendCode } from './resend-code.js';
+import { sandboxInbox } from './sandbox-inbox.js';
 import { getVerification } from './get-verification.js';
 import { jwks } from './jwks.js';
+import { listDeliveries } from './list-deliveries.js';
+import { replayDelivery } from './replay-delivery.js';
 import { sandboxDeliveries } from './sandbox-deliveries.js';
 import { sandboxInfo } from './sandbox-info.js';
 import { sandboxVerifications } from './sandbox-verifications.js';
@@ -24,6 +31,19 @@ export function routes(deps: BrokerDeps): Router {
   router.get('/callback', callback(deps));
   router.post('/v1/verifications', ...json, createVerification(deps));
   router.get('/v1/verifications/:id', getVerification(deps));
+  router.post('/v1/verifications/:id/fallback', ...json, fallback(deps));
+  router.post('/v1/verifications/:id/code', ...json, checkCodeRoute(deps));
+  router.post('/v1/verifications/:id/resend', ...json, resendCode(deps));
+
+  // admin: webhook deliveries, behind the admin API key
+  const admin = adminAuth(deps);
+  router.get('/v1/webhooks/deliveries', admin, listDeliveries(deps));
+  router.post('/v1/webhooks/deliveries/:id/replay', admin, replayDelivery(deps));
+
+  // development only: the sandbox operator's companions
+  if (deps.config.sandbox.enabled) {
+    router.get('/sandbox/inbox', sandboxInbox(deps));
+  }
 
   // sandbox only: what the sample pages and the developer page show; absent (404) in production
   if (deps.config.sandbox.enabled) {

@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { BrokerDeps } from '../deps.js';
-import { startVerification, type Started } from '../flows/start-verification.js';
+import { beginSmsFallback } from '../flows/otp/begin-fallback.js';
+import { startVerification, type Started, type StartInput } from '../flows/start-verification.js';
 import { verificationView } from '../flows/read-verification.js';
 import { networkField, parseInput } from '../http/validate.js';
 import { ownerIdOf } from '../http/session.js';
@@ -11,23 +12,27 @@ const loginQuery = z.strictObject({
   phoneNumber: z.string({ error: 'is required' }),
   network: networkField,
   returnUrl: z.string().max(2048).optional(),
+  lang: z.string().regex(/^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$/, 'must be a language tag like es or es-ES').optional(),
   redirect: z.enum(['true', 'false']).default('false'),
 });
 
-const createBody = z.strictObject({
-  phoneNumber: z.string({ error: 'is required' }),
-  network: networkField,
-  returnUrl: z.string().max(2048).optional(),
-});
+const createBody = loginQuery.omit({ redirect: true });
 
-function answer(started: Started) {
+/** Starts the verification and, when it needs SMS from the outset (WiFi, no operator), sends the code. */
+async function start(deps: BrokerDeps, input: StartInput, clientIp: string | undefined): Promise<Started> {
+  const started = await startVerification(deps, input);
+  if (started.authUrl) return started;
+  return { verification: await beginSmsFallback(deps, started.verification, { clientIp: clientIp ?? 'unknown' }) };
+}
+
+function answer(deps: BrokerDeps, started: Started) {
   const { verification, authUrl } = started;
   return {
     verificationId: verification.id,
     method: authUrl ? 'silent_auth' : 'sms_otp',
     status: verification.status,
     ...(authUrl && { authUrl }),
-    verification: verificationView(verification),
+    verification: verificationView(verification, deps.config.otp),
   };
 }
 
@@ -36,10 +41,11 @@ export function login(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = parseInput(loginQuery, req.query, 'query');
     const phoneNumber = parseE164(query.phoneNumber);
-    const started = await startVerification(deps, { phoneNumber, network: query.network, returnUrl: query.returnUrl, ownerId: ownerIdOf(req) });
+    const input = { phoneNumber, network: query.network, returnUrl: query.returnUrl, lang: query.lang, ownerId: ownerIdOf(req) };
+    const started = await start(deps, input, req.ip);
     res.set('Cache-Control', 'no-store');
     if (query.redirect === 'true' && started.authUrl) return res.redirect(302, started.authUrl);
-    res.status(200).json(answer(started));
+    res.status(200).json(answer(deps, started));
   };
 }
 
@@ -48,7 +54,8 @@ export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const body = parseInput(createBody, req.body, 'body');
     const phoneNumber = parseE164(body.phoneNumber);
-    const started = await startVerification(deps, { phoneNumber, network: body.network, returnUrl: body.returnUrl, ownerId: ownerIdOf(req) });
-    res.set('Cache-Control', 'no-store').location(`/v1/verifications/${started.verification.id}`).status(201).json(answer(started));
+    const input = { phoneNumber, network: body.network, returnUrl: body.returnUrl, lang: body.lang, ownerId: ownerIdOf(req) };
+    const started = await start(deps, input, req.ip);
+    res.set('Cache-Control', 'no-store').location(`/v1/verifications/${started.verification.id}`).status(201).json(answer(deps, started));
   };
 }

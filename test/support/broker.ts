@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../src/app.js';
+import { startBackgroundJobs, type BackgroundOptions } from '../../src/background.js';
 import { buildDeps } from '../../src/build-deps.js';
 import { loadConfig, type Env, type OperatorConfig } from '../../src/config/index.js';
 import type { BrokerDeps } from '../../src/deps.js';
@@ -32,6 +33,10 @@ export interface TestBrokerOptions {
   /** the operators, given the sandbox issuer (default: the sandbox operator for every number) */
   operators?: (sandboxIssuer: string | undefined) => OperatorConfig[];
   dataDir?: string;
+  /** false: no delivery worker, expiry sweeper or key reload (default: started, as in main.ts) */
+  background?: false | BackgroundOptions;
+  /** the broker's clock (tests move it to expire codes) */
+  now?: () => Date;
 }
 
 function listen(server: Server): Promise<number> {
@@ -63,8 +68,9 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const config = loadConfig({ DATA_DIR: dataDir, PUBLIC_URL: url, LOG_LEVEL: 'info', SANDBOX: 'on', ...options.env });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const { deps } = await buildDeps(config, { logger, operators });
+  const { deps } = await buildDeps(config, { logger, operators, now: options.now, print: (line) => void logs.push(line) });
   server.on('request', createApp(deps, { publicDir: path.resolve('public') }));
+  const background = options.background === false ? undefined : startBackgroundJobs(deps, options.background);
 
   return {
     url,
@@ -77,6 +83,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await sandbox?.close();
+      await background?.stop();
       await deps.store.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,16 @@
+import type { BrokerDeps } from '../deps.js';
+import { expired } from './outcomes.js';
+
+/**
+ * Moves unfinished verifications past their expiresAt to `expired`, which writes `verification.expired`
+ * to the outbox in the same transaction, so a backend hears of verifications nobody came back to read.
+ * The change declines for one already finished (by a read, a callback or another instance), so sweeping
+ * twice or racing another instance sends no second event. Returns how many it expired.
+ */
+export async function expireOverdueVerifications(deps: BrokerDeps, batch = 100): Promise<number> {
+  const now = deps.now();
+  const ids = await deps.store.listExpiredVerificationIds(now, batch);
+  let count = 0;
+  for (const id of ids) if (await deps.store.updateVerification(id, expired(now))) count++;
+  return count;
+}

@@ -1,0 +1,68 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../../config/index.js';
+import { BrokerError, TooManyRequests } from '../../errors.js';
+import { regionOf } from '../../phone.js';
+import type { Store } from '../../store/store.js';
+
+/**
+ * Protection against SMS fraud (toll fraud / SMS pumping) and abuse. Rules, checked before any SMS leaves:
+ * - the destination's region (libphonenumber-js) must be allowed and not denied → else DESTINATION_BLOCKED;
+ * - sends per destination number, per client IP and per number prefix stay within their windows → else 429
+ *   TOO_MANY_REQUESTS with Retry-After;
+ * - the broker-wide budget of sends per 24 hours is not spent → else SMS_BUDGET_EXHAUSTED (and an error log);
+ * - a send that is refused, or that no provider could deliver, is not counted: points already taken are
+ *   given back, so a provider outage does not lock users out.
+ * Counters live in the store (rate-limiter-flexible), so every broker instance shares them.
+ */
+export class SmsLimits {
+  private readonly perNumber: RateLimiterAbstract;
+  private readonly perIp: RateLimiterAbstract;
+  private readonly perPrefix: RateLimiterAbstract;
+  private readonly budget: RateLimiterAbstract;
+
+  constructor(
+    store: Store,
+    private readonly limits: Readonly<Config['smsLimits']>,
+  ) {
+    this.perNumber = store.rateLimiter({ keyPrefix: 'sms-number', ...limits.perNumber });
+    this.perIp = store.rateLimiter({ keyPrefix: 'sms-ip', ...limits.perIp });
+    this.perPrefix = store.rateLimiter({ keyPrefix: 'sms-prefix', ...limits.perPrefix });
+    this.budget = store.rateLimiter({ keyPrefix: 'sms-budget', points: limits.dailyBudget, duration: 24 * 3600 });
+  }
+
+  /** Takes one send from every counter, or none; returns how to give them back if the send then fails. */
+  async reserve(phoneNumber: string, clientIp: string): Promise<{ release(): Promise<void> }> {
+    this.checkDestination(phoneNumber);
+    const prefix = phoneNumber.slice(0, 1 + this.limits.prefixDigits);
+    const counters: Array<[RateLimiterAbstract, string, (retryAfter: number) => BrokerError]> = [
+      [this.perNumber, phoneNumber, (s) => new TooManyRequests('Too many codes were sent to this number; try again later.', s)],
+      [this.perIp, clientIp, (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s)],
+      [this.perPrefix, prefix, (s) => new TooManyRequests('Too many codes were sent to numbers like this one; try again later.', s)],
+      [this.budget, 'all', (s) => new TooManyRequests('The service has sent all the codes it may send today; try again later.', s, 'SMS_BUDGET_EXHAUSTED')],
+    ];
+    const taken: Array<[RateLimiterAbstract, string]> = [];
+    const release = async () => {
+      await Promise.all(taken.map(([limiter, key]) => limiter.reward(key, 1).catch(() => undefined)));
+    };
+    for (const [limiter, key, refusal] of counters) {
+      try {
+        await limiter.consume(key, 1);
+        taken.push([limiter, key]);
+      } catch (res) {
+        await release();
+        if (res instanceof Error) throw res;
+        throw refusal(((res as { msBeforeNext?: number }).msBeforeNext ?? 1000) / 1000);
+      }
+    }
+    return { release };
+  }
+
+  private checkDestination(phoneNumber: string): void {
+    const region = regionOf(phoneNumber);
+    const { countriesAllow, countriesDeny } = this.limits;
+    const allowed = countriesAllow.length === 0 || (region !== undefined && countriesAllow.includes(region));
+    if (!allowed || (region !== undefined && countriesDeny.includes(region))) {
+      throw new BrokerError(403, 'DESTINATION_BLOCKED', 'Codes cannot be sent to numbers of this country.');
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import type { SandboxInbox, SmsProvider, MpassUpstream } from '../../otp/sms/index.js';
+import type { SmsLimits } from './sms-limits.js';
+
+/** What the SMS leg sends and checks with, chosen at start from configuration. */
+export interface SmsServices {
+  /** ordered failover list */
+  providers: SmsProvider[];
+  /** only with the sandbox on: where the console provider keeps messages for /sandbox/inbox */
+  inbox?: SandboxInbox;
+  /** OTP_ENGINE=mpass: the upstream that makes, sends and checks codes itself */
+  mpass?: MpassUpstream;
+  limits: SmsLimits;
+}

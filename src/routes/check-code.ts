@@ -1,0 +1,17 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { BrokerDeps } from '../deps.js';
+import { checkCode } from '../flows/otp/check-code.js';
+import { verificationView } from '../flows/read-verification.js';
+import { parseInput } from '../http/validate.js';
+
+const body = z.strictObject({ code: z.string({ error: 'is required' }).max(16) });
+
+/** POST /v1/verifications/:id/code {code}: the code from the SMS. */
+export function checkCodeRoute(deps: BrokerDeps): RequestHandler {
+  return async (req, res) => {
+    const { code } = parseInput(body, req.body, 'body');
+    const verification = await checkCode(deps, String(req.params.id), req.session.ownerId, code);
+    res.set('Cache-Control', 'no-store').json({ status: verification.status, verification: verificationView(verification, deps.config.otp) });
+  };
+}
