@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import { reloadKeys, startBackgroundJobs } from './background.js';
 import { buildDeps } from './build-deps.js';
 import { ConfigInvalid, loadConfig, type Config, type OperatorConfig } from './config/index.js';
 import { createLogger } from './logging.js';
@@ -39,10 +40,14 @@ async function main(): Promise<void> {
   const app = createApp(deps, { publicDir: fileURLToPath(new URL('../public', import.meta.url)) });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const background = startBackgroundJobs(deps);
+  // `npm run keys -- rotate …` writes keys.json; SIGHUP makes a running broker use it at once
+  process.on('SIGHUP', () => void reloadKeys(deps));
 
   printWelcome(config, sandbox, createdSecrets.length > 0 ? deps.secrets : undefined);
   installShutdown(server, async () => {
     await sandbox?.close();
+    await background.stop();
     await deps.store.close();
   }, logger);
 }

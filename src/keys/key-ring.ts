@@ -68,6 +68,32 @@ export class KeyRing {
     return this.active(purpose);
   }
 
+  /**
+   * Re-reads keys.json, so a running broker picks up a rotation made by another process (`npm run keys --
+   * rotate …`, or another instance sharing DATA_DIR). The file is the truth; new keys are imported before
+   * the switch, so signing never sees half a ring. A file that is unreadable or lacks an active key for a
+   * purpose is refused and the current keys stay. Returns whether anything changed.
+   */
+  async reload(): Promise<boolean> {
+    const keys = readJsonFile<{ keys: StoredKey[] }>(this.file)?.keys;
+    if (!Array.isArray(keys)) throw new Error(`${this.file} holds no keys`);
+    for (const purpose of Object.keys(KID_PREFIX) as KeyPurpose[]) {
+      if (!keys.some((k) => k.purpose === purpose && !k.retiredAt)) throw new Error(`${this.file} has no active ${purpose} key`);
+    }
+    const fingerprint = (list: StoredKey[]) => list.map((k) => `${k.kid}:${k.retiredAt ?? ''}`).join(',');
+    if (fingerprint(keys) === fingerprint(this.keys)) return false;
+    for (const key of keys) {
+      if (!this.loaded.has(key.kid)) this.loaded.set(key.kid, (await jose.importJWK(key.privateJwk, key.alg)) as CryptoKey);
+    }
+    this.keys = keys;
+    return true;
+  }
+
+  /** what each key is, without key material (for the keys CLI and logs) */
+  describe(): { kid: string; purpose: KeyPurpose; alg: string; createdAt: string; retiredAt?: string }[] {
+    return this.keys.map(({ kid, purpose, alg, createdAt, retiredAt }) => ({ kid, purpose, alg, createdAt, ...(retiredAt && { retiredAt }) }));
+  }
+
   /** public keys of every key still needed to verify something, with `use`, `alg` and `kid` */
   publicJwks(now = new Date(), retentionSeconds = 24 * 3600): { keys: jose.JWK[] } {
     const keys = this.keys

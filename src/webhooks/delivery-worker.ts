@@ -1,0 +1,76 @@
+import type { BrokerDeps } from '../deps.js';
+import type { Delivery, DeliveryResult } from '../store/store.js';
+import { nextAttemptAt } from './retry.js';
+import { sendWebhook } from './send.js';
+import { webhookTargetOf } from './targets.js';
+
+export interface DeliveryWorker {
+  /** claims the due deliveries there is room for and starts sending them; resolves once they are started */
+  poll(): Promise<void>;
+  /** resolves when every delivery started so far has been sent and recorded */
+  drain(): Promise<void>;
+}
+
+/** Deliveries sent at the same time by one broker; the rest wait in the outbox for the next poll. */
+const CONCURRENCY = 8;
+/** A claim outlives the attempt's own deadline by this much, so only a dead worker's claim ever lapses. */
+const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * Sends what the outbox holds, at least once, each event to its application's configured URL.
+ *
+ * Rules:
+ * - a delivery is claimed with a lease (store.claimDeliveries); a broker killed mid-delivery leaves the
+ *   lease to lapse and any broker claims it again, so nothing is lost;
+ * - a 2xx answer completes it as delivered, after which only an explicit replay sends it again;
+ * - otherwise it is due again at the next slot of WEBHOOK_RETRY_SCHEDULE (or later, if the receiver's
+ *   Retry-After asks for more), and failed when the schedule has no slot left;
+ * - an application without a webhook URL gets its events completed as failed at once, with a lastError
+ *   saying so. They are still written to the outbox (outcomes.ts does not know about receivers, and must
+ *   not need to), and keeping them visible in GET /v1/webhooks/deliveries lets an operator who configures
+ *   a URL later replay what the backend missed, instead of losing it silently or retrying forever.
+ * The same event may reach a receiver twice only if the broker dies after the receiver answered and
+ * before the result was recorded; `webhook-id` is stable so receivers de-duplicate.
+ */
+export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
+  const { webhooks } = deps.config;
+  const log = deps.logger.child({ component: 'webhooks' });
+  const inFlight = new Set<Promise<void>>();
+
+  async function deliver(delivery: Delivery): Promise<void> {
+    const target = webhookTargetOf(deps.config, deps.secrets, delivery.applicationId);
+    const at = deps.now();
+    const result: DeliveryResult = target
+      ? toDeliveryResult(await sendWebhook(deps.http, target, delivery, { now: at, timeoutMs: webhooks.timeoutMs }), delivery.attempts, webhooks.retrySchedule, deps.now())
+      : { ok: false, error: `application "${delivery.applicationId}" has no webhook URL configured; configure one and replay` };
+    await deps.store.completeDelivery(delivery.id, result, deps.now());
+    const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, eventType: delivery.eventType, attempt: delivery.attempts };
+    if (result.ok) log.info({ ...fields, status: result.status }, 'webhook delivered');
+    else if (result.nextAttemptAt) log.warn({ ...fields, status: result.status, error: result.error, nextAttemptAt: result.nextAttemptAt.toISOString() }, 'webhook attempt failed; will retry');
+    else log.warn({ ...fields, status: result.status, error: result.error }, 'webhook delivery failed; no attempts left');
+  }
+
+  function track(delivery: Delivery): void {
+    const running = deliver(delivery)
+      .catch((err) => log.error({ err, deliveryId: delivery.id }, 'could not record a webhook attempt; its lease will lapse and it will be retried'))
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  }
+
+  return {
+    async poll() {
+      const room = CONCURRENCY - inFlight.size;
+      if (room <= 0) return;
+      const due = await deps.store.claimDeliveries(deps.now(), room, webhooks.timeoutMs + LEASE_MARGIN_MS);
+      for (const delivery of due) track(delivery);
+    },
+    async drain() {
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
+  };
+}
+
+function toDeliveryResult(sent: Awaited<ReturnType<typeof sendWebhook>>, attempts: number, schedule: readonly number[], now: Date): DeliveryResult {
+  if (sent.ok) return sent;
+  return { ok: false, status: sent.status, error: sent.error, nextAttemptAt: nextAttemptAt(schedule, attempts, now, sent.retryAfterMs) };
+}
