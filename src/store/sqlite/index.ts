@@ -103,7 +103,7 @@ export function createSqliteStore(options: { file: string }): Store {
     countPendingDeliveries: () => guard(() => outbox.countPending()),
 
     rateLimiter: ({ keyPrefix, points, duration }) =>
-      new RateLimiterSQLite({ storeClient: db, storeType: 'better-sqlite3', tableName: 'rate_limits', keyPrefix, points, duration }),
+      new RateLimiterSQLite({ storeClient: db, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration }),
     sessions: new SqliteSessionStore(db),
 
     ping: () => guard(() => void db.prepare('SELECT 1').get()),

@@ -48,5 +48,12 @@ export function migrate(db: Database.Database): void {
       delivered_at TEXT
     );
     CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+    -- rate-limiter-flexible's table, created here because a limiter would otherwise create it asynchronously
+    -- and refuse every call until then ("Table is not created yet")
+    CREATE TABLE IF NOT EXISTS rate_limits (
+      key TEXT PRIMARY KEY,
+      points INTEGER NOT NULL DEFAULT 0,
+      expire INTEGER
+    );
   `);
 }

@@ -1,0 +1,412 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import type session from 'express-session';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { AuthorizationState, Verification } from '../../src/domain/verification.js';
+import type { OutboxMessage, Store } from '../../src/store/store.js';
+
+/**
+ * Where one store's data lives. Every `open()` is another instance on the same data (another connection to
+ * the SQLite file, another Redis client on the same prefix), which is how broker instances share a store.
+ */
+export interface StoreSite {
+  open(): Promise<Store>;
+  /** removes the data (temporary file, keys under the test's prefix) */
+  destroy(): Promise<void>;
+}
+
+const MINUTE = 60_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function aVerification(overrides: Partial<Verification> = {}, now = new Date()): Verification {
+  return {
+    id: `vrf_${randomBytes(16).toString('base64url')}`,
+    applicationId: 'default',
+    phoneNumber: '+34600000002',
+    status: 'silent_auth_in_progress',
+    method: 'silent_auth',
+    network: 'cellular',
+    ownerId: randomBytes(16).toString('base64url'),
+    operatorId: 'sandbox',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + 10 * MINUTE).toISOString(),
+    events: [{ at: now.toISOString(), type: 'created', detail: { network: 'cellular' } }],
+    ...overrides,
+  };
+}
+
+function aState(verificationId: string, overrides: Partial<AuthorizationState> = {}): AuthorizationState {
+  return {
+    state: randomBytes(32).toString('base64url'),
+    verificationId,
+    operatorId: 'sandbox',
+    codeVerifier: randomBytes(32).toString('base64url'),
+    nonce: randomBytes(32).toString('base64url'),
+    expiresAt: new Date(Date.now() + 10 * MINUTE).toISOString(),
+    ...overrides,
+  };
+}
+
+function aMessage(overrides: Partial<OutboxMessage> = {}): OutboxMessage {
+  const id = `msg_${randomBytes(12).toString('base64url')}`;
+  return {
+    id,
+    applicationId: 'default',
+    eventType: 'verification.completed',
+    payload: JSON.stringify({ type: 'verification.completed', data: { id, note: 'ünïcödé / "quoted"' } }),
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** counts an attempt, as the OTP check does: the change reads the counter and writes it plus one */
+const countAttempt = (v: Verification) => ({
+  next: { ...v, events: [...v.events, { at: new Date().toISOString(), type: 'attempt', detail: { n: v.events.length } }] },
+});
+
+const sessionsOf = (store: Store) => ({
+  get: (sid: string) => new Promise<session.SessionData | null | undefined>((resolve, reject) => store.sessions.get(sid, (err, s) => (err ? reject(err) : resolve(s)))),
+  set: (sid: string, data: session.SessionData) => new Promise<void>((resolve, reject) => store.sessions.set(sid, data, (err) => (err ? reject(err) : resolve()))),
+  touch: (sid: string, data: session.SessionData) => new Promise<void>((resolve) => store.sessions.touch!(sid, data, () => resolve())),
+  destroy: (sid: string) => new Promise<void>((resolve, reject) => store.sessions.destroy(sid, (err) => (err ? reject(err) : resolve()))),
+});
+
+function sessionData(expiresInMs: number, ownerId = randomBytes(16).toString('base64url')): session.SessionData {
+  const expires = new Date(Date.now() + expiresInMs);
+  return { cookie: { originalMaxAge: expiresInMs, expires, httpOnly: true, path: '/', sameSite: 'lax', secure: false }, ownerId } as unknown as session.SessionData;
+}
+
+/**
+ * The Store contract (src/store/store.ts): every method and every rule of its header comment, run against
+ * each implementation with the same tests. Further instances opened on the same data play several brokers.
+ */
+export function describeStoreContract(name: string, makeSite: () => StoreSite, options: { skipBecause?: string } = {}): void {
+  if (options.skipBecause) console.warn(`\n  SKIPPED the ${name} store contract: ${options.skipBecause}\n`);
+  const describeUnlessSkipped = options.skipBecause ? describe.skip : describe;
+  describeUnlessSkipped(`the ${name} store keeps the Store contract`, () => {
+    let site: StoreSite;
+    let opened: Store[];
+    let store: Store;
+    /** another broker instance on the same data */
+    const another = async () => {
+      const s = await site.open();
+      opened.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      site = makeSite();
+      opened = [];
+      store = await another();
+    });
+    afterEach(async () => {
+      for (const s of opened) await s.close();
+      await site.destroy();
+    });
+
+    describe('verifications', () => {
+      it('reads back a created verification as it was written, and nothing for an unknown id', async () => {
+        const v = aVerification({ returnUrl: 'https://app.example/done', lang: 'es' });
+        await store.createVerification(v);
+        expect(await store.getVerification(v.id)).toEqual(v);
+        expect(await (await another()).getVerification(v.id)).toEqual(v);
+        expect(await store.getVerification('vrf_unknown')).toBeUndefined();
+      });
+
+      it('updateVerification stores the change and returns it; a missing record or a declined change writes nothing', async () => {
+        const v = aVerification();
+        await store.createVerification(v);
+        const verified = await store.updateVerification(v.id, (cur) => ({ next: { ...cur, status: 'verified', verifiedAt: '2030-01-01T00:00:00.000Z' } }));
+        expect(verified).toMatchObject({ id: v.id, status: 'verified', verifiedAt: '2030-01-01T00:00:00.000Z' });
+        expect(await store.getVerification(v.id)).toEqual(verified);
+
+        expect(await store.updateVerification(v.id, () => undefined)).toBeUndefined();
+        expect(await store.getVerification(v.id)).toEqual(verified);
+
+        let called = false;
+        expect(await store.updateVerification('vrf_missing', (cur) => ((called = true), { next: cur }))).toBeUndefined();
+        expect(called).toBe(false);
+      });
+
+      it('concurrent updates from several instances each see the latest record: none is lost', async () => {
+        const v = aVerification();
+        await store.createVerification(v);
+        const instances = [store, await another(), await another()];
+        await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3].updateVerification(v.id, countAttempt)));
+        const final = await store.getVerification(v.id);
+        expect(final!.events.filter((e) => e.type === 'attempt').map((e) => e.detail!.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      });
+
+      it('an update writes its outbox messages with it, and only those of the run that won a race', async () => {
+        const v = aVerification();
+        await store.createVerification(v);
+        const instances = [store, await another()];
+        // a fresh message id per run: a run that lost a race and leaked its messages would show up as extra deliveries
+        const withMessage = (cur: Verification) => ({ ...countAttempt(cur), outbox: [aMessage({ payload: `{"n":${cur.events.length}}` })] });
+        await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2].updateVerification(v.id, withMessage)));
+        expect(await store.countPendingDeliveries()).toBe(10);
+        const payloads = (await store.listDeliveries({ limit: 50 })).map((d) => d.payload).sort();
+        expect(payloads).toEqual(Array.from({ length: 10 }, (_, i) => `{"n":${i + 1}}`).sort());
+
+        await store.updateVerification(v.id, () => undefined);
+        expect(await store.countPendingDeliveries()).toBe(10);
+      });
+
+      it('what the change throws reaches the caller unchanged, and nothing is written', async () => {
+        const v = aVerification();
+        await store.createVerification(v);
+        const boom = new Error('the change refused');
+        await expect(store.updateVerification(v.id, () => { throw boom; })).rejects.toBe(boom);
+        expect(await store.getVerification(v.id)).toEqual(v);
+      });
+
+      it('lists recent verifications newest first, up to the limit', async () => {
+        const t0 = Date.now();
+        const vs = [0, 1, 2, 3].map((i) => aVerification({}, new Date(t0 + i * 1000)));
+        for (const v of [vs[2], vs[0], vs[3], vs[1]]) await store.createVerification(v);
+        expect((await store.listRecentVerifications(3)).map((v) => v.id)).toEqual([vs[3].id, vs[2].id, vs[1].id]);
+      });
+
+      it('lists unfinished verifications whose expiresAt has passed, not finished or live ones, up to the limit', async () => {
+        const past = new Date(Date.now() - MINUTE).toISOString();
+        const open1 = aVerification({ expiresAt: past });
+        const open2 = aVerification({ expiresAt: past, status: 'otp_sent' });
+        const done = aVerification({ expiresAt: past, status: 'verified' });
+        const live = aVerification();
+        const laterFinished = aVerification({ expiresAt: past });
+        for (const v of [open1, open2, done, live, laterFinished]) await store.createVerification(v);
+        await store.updateVerification(laterFinished.id, (cur) => ({ next: { ...cur, status: 'failed' } }));
+
+        const ids = await store.listExpiredVerificationIds(new Date(), 10);
+        expect(ids.sort()).toEqual([open1.id, open2.id].sort());
+        expect(await store.listExpiredVerificationIds(new Date(), 1)).toHaveLength(1);
+        expect(await store.listExpiredVerificationIds(new Date(Date.now() - 2 * MINUTE), 10)).toEqual([]);
+
+        // once marked expired (a final status) it leaves the list, and stays readable
+        await store.updateVerification(open1.id, (cur) => ({ next: { ...cur, status: 'expired' } }));
+        expect(await store.listExpiredVerificationIds(new Date(), 10)).toEqual([open2.id]);
+        expect(await store.getVerification(open1.id)).toMatchObject({ status: 'expired' });
+      });
+    });
+
+    describe('authorization states', () => {
+      it('a state is returned once; a second consume, on any instance, gets nothing', async () => {
+        const s = aState('vrf_a');
+        await store.saveAuthorizationState(s);
+        const other = await another();
+        expect(await other.consumeAuthorizationState(s.state)).toEqual(s);
+        expect(await other.consumeAuthorizationState(s.state)).toBeUndefined();
+        expect(await store.consumeAuthorizationState(s.state)).toBeUndefined();
+        expect(await store.consumeAuthorizationState('never-saved')).toBeUndefined();
+      });
+
+      it('when instances race on one state, exactly one gets it', async () => {
+        const s = aState('vrf_b');
+        await store.saveAuthorizationState(s);
+        const instances = [store, await another()];
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2].consumeAuthorizationState(s.state)));
+        expect(results.filter(Boolean)).toEqual([s]);
+      });
+
+      it('an expired state is not returned', async () => {
+        const s = aState('vrf_c', { expiresAt: new Date(Date.now() - 1000).toISOString() });
+        await store.saveAuthorizationState(s);
+        expect(await store.consumeAuthorizationState(s.state)).toBeUndefined();
+      });
+    });
+
+    describe('records', () => {
+      it('puts, overwrites, reads and deletes records per namespace and key', async () => {
+        await store.putRecord('tokens', 'a', { n: 1 });
+        await store.putRecord('tokens', 'a', { n: 2, nested: { ok: true } });
+        await store.putRecord('users', 'a', ['other']);
+        expect(await (await another()).getRecord('tokens', 'a')).toEqual({ n: 2, nested: { ok: true } });
+        expect(await store.getRecord('users', 'a')).toEqual(['other']);
+        await store.deleteRecord('tokens', 'a');
+        expect(await store.getRecord('tokens', 'a')).toBeUndefined();
+        expect(await store.getRecord('users', 'a')).toEqual(['other']);
+      });
+
+      it('namespace and key are not confused when they contain separators', async () => {
+        await store.putRecord('a:b', 'c', 'first');
+        await store.putRecord('a', 'b:c', 'second');
+        expect(await store.getRecord('a:b', 'c')).toBe('first');
+        expect(await store.getRecord('a', 'b:c')).toBe('second');
+      });
+
+      it('a record with a time to live disappears after it; one put again without TTL stays', async () => {
+        await store.putRecord('channel', 'short', { v: 1 }, 1);
+        await store.putRecord('channel', 'renewed', { v: 1 }, 1);
+        await store.putRecord('channel', 'renewed', { v: 2 });
+        expect(await store.getRecord('channel', 'short')).toEqual({ v: 1 });
+        await sleep(1200);
+        expect(await store.getRecord('channel', 'short')).toBeUndefined();
+        expect(await store.getRecord('channel', 'renewed')).toEqual({ v: 2 });
+      });
+    });
+
+    describe('the webhook outbox', () => {
+      const t0 = new Date('2030-01-01T00:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
+      // deliveries are due from the moment they are enqueued (real time), so claims use times after that
+      const LEASE = 30_000;
+
+      it('an enqueued message is a pending delivery, once even if enqueued twice', async () => {
+        const m = aMessage();
+        await store.enqueue([m]);
+        await store.enqueue([m]);
+        expect(await store.countPendingDeliveries()).toBe(1);
+        const [d] = await store.listDeliveries({ status: 'pending', limit: 10 });
+        expect(d).toMatchObject({ ...m, status: 'pending', attempts: 0 });
+        expect(d.leaseUntil).toBeUndefined();
+      });
+
+      it('a due delivery is leased to one worker at a time, across instances', async () => {
+        const ms = [aMessage(), aMessage(), aMessage(), aMessage(), aMessage()];
+        await store.enqueue(ms);
+        const instances = [store, await another()];
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => instances[i % 2].claimDeliveries(at(0), 2, LEASE)));
+        const ids = claims.flat().map((d) => d.id);
+        expect(ids.sort()).toEqual(ms.map((m) => m.id).sort());
+        expect(claims.every((c) => c.length <= 2)).toBe(true);
+        const one = claims.flat()[0];
+        expect(one).toMatchObject({ status: 'delivering', attempts: 1, leaseUntil: at(LEASE).toISOString() });
+        expect(await store.claimDeliveries(at(LEASE - 1), 10, LEASE)).toEqual([]);
+        expect(await store.countPendingDeliveries()).toBe(5);
+      });
+
+      it('an expired lease makes the delivery claimable again, so a dead worker does not lose it', async () => {
+        const m = aMessage();
+        await store.enqueue([m]);
+        expect(await store.claimDeliveries(at(0), 10, LEASE)).toHaveLength(1);
+        // the worker holding it dies; another instance finds it once the lease has run out
+        const again = await (await another()).claimDeliveries(at(LEASE), 10, LEASE);
+        expect(again).toEqual([expect.objectContaining({ id: m.id, status: 'delivering', attempts: 2, leaseUntil: at(2 * LEASE).toISOString() })]);
+      });
+
+      it('a delivered webhook leaves the queue, with its status and time', async () => {
+        const m = aMessage();
+        await store.enqueue([m]);
+        await store.claimDeliveries(at(0), 10, LEASE);
+        await store.completeDelivery(m.id, { ok: true, status: 204 }, at(1000));
+        expect(await store.countPendingDeliveries()).toBe(0);
+        expect(await store.claimDeliveries(at(10 * LEASE), 10, LEASE)).toEqual([]);
+        const [d] = await store.listDeliveries({ status: 'delivered', limit: 10 });
+        expect(d).toMatchObject({ id: m.id, status: 'delivered', attempts: 1, lastStatus: 204, deliveredAt: at(1000).toISOString() });
+        expect(d.leaseUntil).toBeUndefined();
+        expect(await store.listDeliveries({ status: 'delivering', limit: 10 })).toEqual([]);
+      });
+
+      it('a failed attempt with a next attempt waits until then; without one the delivery is failed', async () => {
+        const [retried, given] = [aMessage(), aMessage()];
+        await store.enqueue([retried, given]);
+        await store.claimDeliveries(at(0), 10, LEASE);
+        await store.completeDelivery(retried.id, { ok: false, status: 500, error: 'HTTP 500', nextAttemptAt: at(60_000) }, at(1000));
+        await store.completeDelivery(given.id, { ok: false, error: 'x'.repeat(2000) }, at(1000));
+
+        const pending = (await store.listDeliveries({ status: 'pending', limit: 10 }))[0];
+        expect(pending).toMatchObject({ id: retried.id, status: 'pending', lastStatus: 500, lastError: 'HTTP 500', nextAttemptAt: at(60_000).toISOString() });
+        const failed = (await store.listDeliveries({ status: 'failed', limit: 10 }))[0];
+        expect(failed).toMatchObject({ id: given.id, status: 'failed' });
+        expect(failed.lastError!.length).toBeLessThanOrEqual(500);
+        expect(failed.lastStatus).toBeUndefined();
+        expect(await store.countPendingDeliveries()).toBe(1);
+
+        expect(await store.claimDeliveries(at(59_999), 10, LEASE)).toEqual([]);
+        expect((await store.claimDeliveries(at(60_000), 10, LEASE)).map((d) => [d.id, d.attempts])).toEqual([[retried.id, 2]]);
+      });
+
+      it('replay puts a delivered or failed delivery back in the queue, due now; other deliveries are left alone', async () => {
+        const [done, waiting] = [aMessage(), aMessage()];
+        await store.enqueue([done, waiting]);
+        await store.claimDeliveries(at(0), 1, LEASE);
+        const claimedId = (await store.listDeliveries({ status: 'delivering', limit: 1 }))[0].id;
+        await store.completeDelivery(claimedId, { ok: true, status: 200 }, at(1));
+        const otherId = claimedId === done.id ? waiting.id : done.id;
+
+        const replayed = await (await another()).replayDelivery(claimedId, at(5000));
+        expect(replayed).toMatchObject({ id: claimedId, status: 'pending', attempts: 1, nextAttemptAt: at(5000).toISOString() });
+        expect(await store.countPendingDeliveries()).toBe(2);
+        expect((await store.claimDeliveries(at(5000), 10, LEASE)).map((d) => d.id).sort()).toEqual([done.id, waiting.id].sort());
+
+        const stillDelivering = await store.replayDelivery(otherId, at(6000));
+        expect(stillDelivering).toMatchObject({ id: otherId, status: 'delivering' });
+        expect(await store.replayDelivery('msg_unknown', at(6000))).toBeUndefined();
+      });
+
+      it('lists deliveries newest first, up to the limit, optionally by status', async () => {
+        const base = Date.now();
+        const ms = [0, 1, 2, 3].map((i) => aMessage({ createdAt: new Date(base + i).toISOString() }));
+        await store.enqueue(ms);
+        await store.claimDeliveries(at(0), 4, LEASE);
+        await store.completeDelivery(ms[1].id, { ok: true, status: 200 }, at(1));
+        await store.completeDelivery(ms[3].id, { ok: true, status: 200 }, at(1));
+        expect((await store.listDeliveries({ limit: 3 })).map((d) => d.id)).toEqual([ms[3].id, ms[2].id, ms[1].id]);
+        expect((await store.listDeliveries({ status: 'delivered', limit: 10 })).map((d) => d.id)).toEqual([ms[3].id, ms[1].id]);
+        expect((await store.listDeliveries({ status: 'delivering', limit: 10 })).map((d) => d.id)).toEqual([ms[2].id, ms[0].id]);
+      });
+    });
+
+    describe('rate limiters', () => {
+      it('count in the store, so every instance shares one counter per key', async () => {
+        const options = { keyPrefix: 'sms-number', points: 3, duration: 60 };
+        const limiters = [store.rateLimiter(options), (await another()).rateLimiter(options)];
+        await limiters[0].consume('+34600000002');
+        await limiters[1].consume('+34600000002');
+        const third = await limiters[0].consume('+34600000002');
+        expect(third.remainingPoints).toBe(0);
+        const refused = await limiters[1].consume('+34600000002').catch((res: unknown) => res);
+        expect(refused).toBeInstanceOf(RateLimiterRes);
+        expect((refused as RateLimiterRes).msBeforeNext).toBeGreaterThan(0);
+        // other keys and other limiters count separately
+        await expect(limiters[1].consume('+34600000003')).resolves.toBeInstanceOf(RateLimiterRes);
+        await expect(store.rateLimiter({ ...options, keyPrefix: 'sms-ip' }).consume('+34600000002')).resolves.toBeInstanceOf(RateLimiterRes);
+      });
+
+      it('concurrent consumption never lets more through than the points', async () => {
+        const options = { keyPrefix: 'otp', points: 5, duration: 60 };
+        const limiters = [store.rateLimiter(options), (await another()).rateLimiter(options)];
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => limiters[i % 2].consume('vrf_x')));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+        expect(results.every((r) => r.status === 'fulfilled' || r.reason instanceof RateLimiterRes)).toBe(true);
+      });
+
+      it('reward gives a point back', async () => {
+        const limiter = store.rateLimiter({ keyPrefix: 'budget', points: 1, duration: 60 });
+        await limiter.consume('all');
+        await limiter.reward('all', 1);
+        await expect(limiter.consume('all')).resolves.toBeInstanceOf(RateLimiterRes);
+      });
+    });
+
+    describe('sessions (express-session store)', () => {
+      it('keeps, shares, and destroys a session', async () => {
+        const sessions = sessionsOf(store);
+        const data = sessionData(MINUTE, 'owner-1');
+        await sessions.set('sid-1', data);
+        const read = await sessionsOf(await another()).get('sid-1');
+        expect(read).toMatchObject({ ownerId: 'owner-1', cookie: { httpOnly: true, sameSite: 'lax' } });
+        expect(new Date((read as { cookie: { expires: string } }).cookie.expires).getTime()).toBe(new Date(data.cookie.expires!).getTime());
+        await sessions.destroy('sid-1');
+        expect(await sessions.get('sid-1')).toBeFalsy();
+        expect(await sessions.get('never-set')).toBeFalsy();
+      });
+
+      it('a session ends with its cookie; touch extends it', async () => {
+        const sessions = sessionsOf(store);
+        await sessions.set('short', sessionData(800));
+        await sessions.set('touched', sessionData(800));
+        await sessions.touch('touched', sessionData(MINUTE));
+        await sleep(1200);
+        expect(await sessions.get('short')).toBeFalsy();
+        expect(await sessions.get('touched')).toBeTruthy();
+      });
+    });
+
+    it('ping answers while the store is up', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+      expect(['sqlite', 'redis']).toContain(store.kind);
+    });
+  });
+}
