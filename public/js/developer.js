@@ -1,0 +1,85 @@
+// developer.html (sandbox only): recent verifications and webhook deliveries of this broker.
+import { $, api, describeReason, el, formatDateTime, formatTime, METHOD_LABELS, revealSandbox, say, statusBadge } from './common.js';
+import { describeEvent } from './events.js';
+
+let timer;
+
+start();
+
+async function start() {
+  const info = await revealSandbox();
+  if (!info) {
+    say($('#message'), 'The developer page lists every verification of the broker, so it exists only while the sandbox is on (SANDBOX=on).', 'info', 'Not available on this broker.');
+    return;
+  }
+  $('#dev').hidden = false;
+  if (info.simPickerUrl) $('#sim-picker').href = info.simPickerUrl;
+  $('#sims-line').textContent = info.sims?.length ? `Sandbox SIMs: ${info.sims.map((s) => s.number).join(', ')}. Texts land in the sandbox inbox (${info.inboxUrl}?phoneNumber=…).` : '';
+  $('#refresh').addEventListener('click', refresh);
+  $('#auto').addEventListener('change', schedule);
+  await refresh();
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  try {
+    const [{ verifications }, { deliveries }] = await Promise.all([api('/sandbox/verifications'), api('/sandbox/deliveries')]);
+    renderVerifications(verifications);
+    renderDeliveries(deliveries);
+    say($('#message'), '');
+    $('#updated').textContent = `Updated ${formatTime(new Date().toISOString())}`;
+  } catch (err) {
+    say($('#message'), err.message, 'error', 'Could not load the lists.');
+  }
+  schedule();
+}
+
+function schedule() {
+  clearTimeout(timer);
+  if ($('#auto').checked) timer = setTimeout(refresh, 5000);
+}
+
+function renderVerifications(list) {
+  $('#verifications-count').textContent = `${list.length} shown`;
+  // keep open the timelines someone is reading
+  const open = new Set([...document.querySelectorAll('#verifications details[open]')].map((d) => d.dataset.id));
+  $('#verifications').replaceChildren(
+    ...(list.length ? list.map((v) => verificationItem(v, open.has(v.id))) : [el('li', { class: 'empty' }, 'No verifications yet. Start one on the sample frontend.')]),
+  );
+}
+
+function verificationItem(v, open) {
+  const details = el('details', { 'data-id': v.id, open },
+    el('summary', {}, `Timeline (${v.events.length} events)`),
+    el('ol', { class: 'timeline' }, ...v.events.map((e) => {
+      const { title, detail, tone = '' } = describeEvent(e);
+      return el('li', { class: tone }, el('span', { class: 'what' }, title), el('time', { class: 'when', datetime: e.at }, formatTime(e.at)), detail && el('div', { class: 'detail' }, detail));
+    })));
+  return el('li', { class: 'record' },
+    el('div', { class: 'top' }, el('strong', {}, v.phoneNumber), statusBadge(v.status)),
+    el('div', { class: 'line' }, `${METHOD_LABELS[v.method] ?? v.method} · ${v.network}${v.operator ? ` · ${v.operator}` : ''}`),
+    v.reason && el('div', { class: 'line' }, 'Reason: ', el('strong', {}, describeReason(v.reason))),
+    el('div', { class: 'line' }, formatDateTime(v.createdAt), ' · ', el('a', { href: `result.html?verificationId=${encodeURIComponent(v.id)}` }, 'result page')),
+    el('div', { class: 'id' }, v.id),
+    details);
+}
+
+function renderDeliveries(list) {
+  $('#deliveries-count').textContent = `${list.length} shown`;
+  const open = new Set([...document.querySelectorAll('#deliveries details[open]')].map((d) => d.dataset.id));
+  $('#deliveries').replaceChildren(
+    ...(list.length ? list.map((d) => deliveryItem(d, open.has(d.id))) : [el('li', { class: 'empty' }, 'No webhooks yet. Each finished verification sends one to WEBHOOK_URL.')]),
+  );
+}
+
+function deliveryItem(d, open) {
+  const outcome = d.status === 'delivered'
+    ? `HTTP ${d.lastStatus ?? 'ok'} · ${formatTime(d.deliveredAt ?? d.createdAt)}`
+    : d.lastError ? `last try: ${d.lastStatus ? `HTTP ${d.lastStatus}, ` : ''}${d.lastError}` : `next try ${formatTime(d.nextAttemptAt)}`;
+  return el('li', { class: 'record' },
+    el('div', { class: 'top' }, el('strong', { class: 'mono' }, d.eventType), el('span', { class: `badge ${d.status}` }, d.status)),
+    el('div', { class: 'line' }, `${d.attempts} attempt${d.attempts === 1 ? '' : 's'} · ${outcome}`),
+    el('div', { class: 'line' }, formatDateTime(d.createdAt)),
+    el('div', { class: 'id' }, d.id),
+    el('details', { 'data-id': d.id, open }, el('summary', {}, 'Payload'), el('pre', { class: 'json' }, JSON.stringify(d.payload, null, 2))));
+}

@@ -1,0 +1,138 @@
+// index.html: phone number and network, then the silent leg (a top-level trip to the operator) or SMS.
+import { $, api, el, rememberNumber, revealSandbox, say } from './common.js';
+import { COUNTRIES, defaultCountry, toE164 } from './phone-input.js';
+
+const form = $('#start-form');
+const phone = $('#phone');
+const country = $('#country');
+const message = $('#message');
+const phoneError = $('#phone-error');
+const countryHint = $('#country-hint');
+const submit = $('#submit');
+let touched = false;
+
+for (const c of COUNTRIES) country.append(el('option', { value: c.iso, title: c.name }, `${c.iso} +${c.dial}`));
+country.value = defaultCountry();
+preselectNetwork();
+
+revealSandbox().then((info) => {
+  if (!info) return;
+  if (info.simPickerUrl) $('#sim-picker').href = info.simPickerUrl;
+  else $('#sim-picker').closest('p').hidden = true;
+  const chips = $('#sims');
+  for (const { number } of info.sims ?? []) {
+    const chip = el('button', { type: 'button', class: 'chip', 'aria-label': `Fill in ${number}` }, number);
+    chip.addEventListener('click', () => {
+      phone.value = number;
+      touched = true;
+      check();
+      phone.focus();
+    });
+    chips.append(chip);
+  }
+});
+
+phone.addEventListener('input', () => check({ quiet: !touched }));
+phone.addEventListener('blur', () => {
+  if (phone.value.trim()) touched = true;
+  check({ quiet: !touched });
+});
+country.addEventListener('change', () => check({ quiet: !touched }));
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  touched = true;
+  const parsed = check();
+  if (!parsed) {
+    phone.focus();
+    return;
+  }
+  const network = new FormData(form).get('network');
+  say(message, '');
+  busy(true);
+  try {
+    const started = network === 'wifi'
+      ? await api('/v1/verifications', { method: 'POST', body: { phoneNumber: parsed.e164, network: 'wifi' } })
+      : await api(`/login?${new URLSearchParams({ phoneNumber: parsed.e164, network })}`);
+    rememberNumber(started.verificationId, parsed.e164);
+    if (started.authUrl) {
+      showProgress('operator');
+      // a top-level navigation: the operator recognises the device on its own network, then sends it back to /callback
+      location.assign(started.authUrl);
+    } else {
+      showProgress('sms');
+      location.assign(`otp.html?${new URLSearchParams({ verificationId: started.verificationId, status: started.status })}`);
+    }
+  } catch (err) {
+    busy(false);
+    showForm();
+    if (err.code === 'INVALID_ARGUMENT') {
+      phone.setAttribute('aria-invalid', 'true');
+      phoneError.textContent = err.message;
+      phone.focus();
+    } else if (err.code === 'TOO_MANY_REQUESTS') {
+      say(message, 'Too many verifications from this device. Wait a minute and try again.', 'error');
+    } else {
+      say(message, err.message, 'error', 'We could not start the verification.');
+    }
+  }
+});
+
+// coming back with the Back button restores this page from the cache: show the form again
+addEventListener('pageshow', (event) => {
+  if (event.persisted) {
+    busy(false);
+    showForm();
+  }
+});
+
+/** Validates the field; shows the message unless quiet. Returns the parsed number or null. */
+function check({ quiet = false } = {}) {
+  const parsed = toE164(phone.value, country.value);
+  if (parsed.error) {
+    countryHint.textContent = '';
+    if (!quiet) {
+      phone.setAttribute('aria-invalid', 'true');
+      phoneError.textContent = parsed.error;
+    }
+    return null;
+  }
+  phone.removeAttribute('aria-invalid');
+  phoneError.textContent = '';
+  if (parsed.country && phone.value.trim().match(/^(\+|00)/) && COUNTRIES.find((c) => c.iso === country.value)?.dial !== parsed.country.dial) {
+    country.value = parsed.country.iso;
+  }
+  countryHint.textContent = `${parsed.country ? parsed.country.name + ' · ' : ''}we will verify ${parsed.e164}`;
+  return parsed;
+}
+
+function busy(on) {
+  submit.disabled = on;
+  submit.textContent = on ? 'Starting…' : 'Verify number';
+}
+
+function showProgress(kind) {
+  $('#start').hidden = true;
+  const progress = $('#progress');
+  progress.hidden = false;
+  $('#step-start').className = 'done';
+  if (kind === 'sms') {
+    $('#progress-title').textContent = 'Sending you a code by SMS…';
+    $('#progress-detail').textContent = 'On WiFi the operator cannot see your device, so we text you a one-time code.';
+    $('#step-operator').textContent = 'Code sent by SMS';
+  }
+  $('#step-operator').className = 'current';
+  $('#progress-title').focus();
+}
+
+function showForm() {
+  $('#start').hidden = false;
+  $('#progress').hidden = true;
+}
+
+/** Where the browser tells (Chrome on Android), start from the connection it is on. */
+function preselectNetwork() {
+  const type = navigator.connection?.type;
+  if (type === 'wifi' || type === 'ethernet') form.elements.network.value = 'wifi';
+  if (type === 'cellular') form.elements.network.value = 'cellular';
+}
