@@ -40,13 +40,10 @@ export function routes(deps: BrokerDeps): Router {
   router.get('/v1/webhooks/deliveries', admin, listDeliveries(deps));
   router.post('/v1/webhooks/deliveries/:id/replay', admin, replayDelivery(deps));
 
-  // development only: the sandbox operator's companions
+  // sandbox only (development and tests): the SMS inbox, and what the sample pages and the developer page
+  // show; absent (404) in production
   if (deps.config.sandbox.enabled) {
     router.get('/sandbox/inbox', sandboxInbox(deps));
-  }
-
-  // sandbox only: what the sample pages and the developer page show; absent (404) in production
-  if (deps.config.sandbox.enabled) {
     router.get('/sandbox/info', sandboxInfo(deps));
     router.get('/sandbox/verifications', sandboxVerifications(deps));
     router.get('/sandbox/deliveries', sandboxDeliveries(deps));
