@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { envDoc } from '../config/index.js';
 
 /**
@@ -18,7 +18,25 @@ export function renderEnvExample(): string {
   return lines.join('\n');
 }
 
+const TABLE_START = '<!-- env-table:start (npm run env:example) -->';
+const TABLE_END = '<!-- env-table:end -->';
+
+/** The README's configuration table, from the same list. */
+export function renderEnvTable(): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const rows = envDoc.map((v) => `| \`${v.name}\` | ${v.default !== undefined ? `\`${cell(v.default)}\`` : ''} | ${cell(v.description)} |`);
+  return [TABLE_START, '| variable | default | meaning |', '| --- | --- | --- |', ...rows, TABLE_END].join('\n');
+}
+
+export function withEnvTable(readme: string): string {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  if (start < 0 || end < 0) return readme;
+  return readme.slice(0, start) + renderEnvTable() + readme.slice(end + TABLE_END.length);
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   writeFileSync('.env.example', renderEnvExample());
-  console.log(`wrote .env.example (${envDoc.length} variables)`);
+  writeFileSync('README.md', withEnvTable(readFileSync('README.md', 'utf8')));
+  console.log(`wrote .env.example and the README configuration table (${envDoc.length} variables)`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { renderEnvExample } from '../../src/cli/env-example.js';
+import { renderEnvExample, withEnvTable } from '../../src/cli/env-example.js';
 import { ConfigInvalid, envDoc, loadConfig } from '../../src/config/index.js';
 
 function problemsOf(env: Record<string, string>, readFile?: (p: string) => string): string[] {
@@ -57,5 +57,11 @@ describe('configuration', () => {
     const committed = readFileSync('.env.example', 'utf8');
     for (const v of envDoc) expect(committed).toContain(`\n${v.name}=`);
     expect(committed).toBe(renderEnvExample());
+  });
+
+  it("the README's configuration table is current", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain('env-table:start');
+    expect(readme).toBe(withEnvTable(readme));
   });
 });
