@@ -23,7 +23,9 @@ describe('SMS one-time-code fallback', () => {
     const code = await lastCodeFor(broker, '+34600000020', phone);
     const res = await phone.post(`${broker.url}/v1/verifications/${id}/code`, { code });
     expect(res.status).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'verified', verification: { method: 'sms_otp' } });
+    expect(res.json()).toMatchObject({ status: 'verified', sessionToken: expect.stringMatching(/^ey/), verification: { method: 'sms_otp' } });
+    const claims = JSON.parse(Buffer.from(res.json().sessionToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub: '+34600000020', amr: ['sms'], verification_id: id, iss: broker.url });
     const again = await phone.post(`${broker.url}/v1/verifications/${id}/code`, { code });
     expect(again.status).toBe(409);
   });
