@@ -13,8 +13,11 @@ export interface DeliveryWorker {
 
 /** Deliveries sent at the same time by one broker; the rest wait in the outbox for the next poll. */
 const CONCURRENCY = 8;
-/** A claim outlives the attempt's own deadline by this much, so only a dead worker's claim ever lapses. */
-const LEASE_MARGIN_MS = 30_000;
+/**
+ * A claim outlives the attempt's own deadline (WEBHOOK_TIMEOUT_MS, enforced by send.ts) by as long again,
+ * and at least 5 s, so only a dead worker's claim ever lapses, and that one comes back soon after.
+ */
+const leaseMs = (timeoutMs: number) => timeoutMs + Math.max(5000, timeoutMs);
 
 /**
  * Sends what the outbox holds, at least once, each event to its application's configured URL.
@@ -61,7 +64,7 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
     async poll() {
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
-      const due = await deps.store.claimDeliveries(deps.now(), room, webhooks.timeoutMs + LEASE_MARGIN_MS);
+      const due = await deps.store.claimDeliveries(deps.now(), room, leaseMs(webhooks.timeoutMs));
       for (const delivery of due) track(delivery);
     },
     async drain() {
