@@ -1,0 +1,90 @@
+// The table and the targets of issue 8, from the figures run.js gathered.
+
+const TARGETS = {
+  startVsExpress: 0.7,
+  startP99Ms: 25,
+  silentCpuMs: 1.5,
+  codeVsExpress: 0.6,
+  redisVsSqlite: 0.8,
+};
+
+const find = (rows, id) => rows.find((r) => r.id === id && !r.failed);
+
+function verdict(value, ok, text) {
+  if (value === undefined || value === null || Number.isNaN(value)) return { status: 'not measured', text };
+  return { status: ok ? 'met' : 'missed', text };
+}
+
+const pct = (x) => `${(100 * x).toFixed(0)}%`;
+
+/** Where each target of issue 8 stands. */
+export function targetsOf(rows) {
+  const out = {};
+  const start = find(rows, 'start-sqlite');
+  if (start) {
+    out.startThroughput = verdict(start.vsExpress, start.vsExpress >= TARGETS.startVsExpress, `start ${pct(start.vsExpress)} of Express hello-world req/s (goal ≥ ${pct(TARGETS.startVsExpress)}); by CPU per request ${start.vsExpressCpu ? pct(start.vsExpressCpu) : '–'}`);
+    out.startLatency = verdict(start.p99, start.p99 <= TARGETS.startP99Ms, `start p99 ${start.p99} ms (goal ≤ ${TARGETS.startP99Ms} ms)`);
+  }
+  const silent = find(rows, 'silent-sqlite');
+  if (silent) {
+    out.silentCpu = verdict(silent.cpuMsPerOp, silent.cpuMsPerOp <= TARGETS.silentCpuMs, `broker CPU ${silent.cpuMsPerOp?.toFixed(2)} ms per completed silent verification (goal ≤ ${TARGETS.silentCpuMs} ms)`);
+  }
+  const code = find(rows, 'code-sqlite');
+  if (code) out.codeThroughput = verdict(code.vsExpress, code.vsExpress >= TARGETS.codeVsExpress, `code checks ${pct(code.vsExpress)} of Express hello-world req/s (goal ≥ ${pct(TARGETS.codeVsExpress)}); by CPU per request ${code.vsExpressCpu ? pct(code.vsExpressCpu) : '–'}`);
+  for (const what of ['start', 'code', 'silent']) {
+    const [sqlite, redis] = [find(rows, `${what}-sqlite`), find(rows, `${what}-redis`)];
+    if (sqlite && redis) {
+      const ratio = redis.requestsPerSecond / sqlite.requestsPerSecond;
+      const byCpu = sqlite.cpuMsPerOp && redis.cpuMsPerOp ? pct(sqlite.cpuMsPerOp / redis.cpuMsPerOp) : '–';
+      out[`${what}RedisVsSqlite`] = verdict(ratio, ratio >= TARGETS.redisVsSqlite, `${what} on Redis ${pct(ratio)} of SQLite's req/s (goal ≥ ${pct(TARGETS.redisVsSqlite)}); by broker CPU per operation ${byCpu}`);
+    }
+  }
+  return out;
+}
+
+function fmt(value, digits = 0) {
+  if (value === undefined || value === null || Number.isNaN(value)) return '–';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A Markdown table (it reads as well in a terminal as in docs/performance.md). */
+export function tableOf(results) {
+  const lines = [
+    '| row | req/s | p50 ms | p99 ms | errors | vs Express (req/s) | server CPU ms/op | vs Express (CPU/op) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results.rows) {
+    if (r.failed) {
+      lines.push(`| ${r.label} | failed: ${r.failed.replace(/\|/g, '/')} | | | | | | |`);
+      continue;
+    }
+    const unit = r.requestsPerFlow ? ` verif/s (${r.requestsPerFlow.toFixed(0)} HTTP requests each)` : '';
+    lines.push(
+      `| ${r.label} | ${fmt(r.requestsPerSecond, r.requestsPerFlow ? 1 : 0)}${unit} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.errors)} / ${fmt(r.total)} | ${r.vsExpress === undefined ? '–' : pct(r.vsExpress)} | ${fmt(r.cpuMsPerOp, 3)} | ${r.vsExpressCpu === undefined ? '–' : pct(r.vsExpressCpu)} |`,
+    );
+  }
+  for (const p of results.pending) lines.push(`| ${p.label} | pending: ${p.why} | | | | | | |`);
+  return lines.join('\n');
+}
+
+/** Redis memory per in-flight verification, as text. */
+export function memoryOf(r) {
+  const lines = [
+    `Redis memory per in-flight verification (GET /login: verification, OAuth state, session): ${fmt(r.bytesPerVerification)} bytes in ${fmt(r.keysPerVerification, 1)} keys by MEMORY USAGE` +
+      (r.usedMemoryPerVerification === undefined ? '' : `; used_memory grew ${fmt(r.usedMemoryPerVerification)} bytes per verification`) +
+      ` (${r.started} verifications)`,
+  ];
+  for (const [kind, k] of Object.entries(r.byKind ?? {})) lines.push(`  ${kind}: ${k.keys} keys, ${fmt(k.bytes / k.keys)} bytes each`);
+  return lines.join('\n');
+}
+
+export function printTable(results) {
+  const m = results.machine;
+  console.log(`\n# Broker benchmark (${results.mode}, ${results.seconds} s) — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
+  console.log(tableOf(results));
+  if (results.redisMemory) console.log(`\n${memoryOf(results.redisMemory)}`);
+  console.log('\nTargets (issue 8; goals, not assertions):');
+  for (const t of Object.values(results.targets)) console.log(`  ${t.status.padEnd(12)} ${t.text}`);
+  for (const r of results.rows.filter((x) => x.failures && Object.keys(x.failures).length)) console.log(`\n${r.label} failures: ${JSON.stringify(r.failures)}`);
+  console.log('\nbench/results.json written.');
+}

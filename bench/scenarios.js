@@ -1,0 +1,128 @@
+// The benchmark's rows. Each returns plain figures; run.js orders them, computes ratios and prints.
+import { load } from './lib/load.js';
+import { freePort, startNode, tempDir } from './lib/processes.js';
+import { codeCheckRequests, prepareCodeChecks } from './lib/code-checks.js';
+import { runSilentFlows } from './lib/silent-flows.js';
+
+const CONNECTIONS = 50;
+
+/** Monotonic microseconds, the clock of V8's CPU profiles: the measured window of a row. */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Fixed-request load with a warm-up, reading the server's CPU over the measured part only. */
+async function measuredLoad(server, plan, options) {
+  if (plan.warmupS > 0) await load({ ...options, duration: plan.warmupS });
+  const cpuBefore = await server.cpuMs();
+  const fromUs = nowUs();
+  const result = await load({ ...options, duration: plan.durationS });
+  const window = { fromUs, toUs: nowUs() };
+  const cpuMs = (await server.cpuMs()) - cpuBefore;
+  return { ...result, cpuMsPerOp: result.total ? cpuMs / result.total : undefined, window };
+}
+
+/**
+ * A small server of bench/servers/ in its own process: the hello-world ceilings, and the broker's middleware
+ * layer by layer (anatomy.js with LAYERS).
+ */
+export async function smallServer(plan, { script, env = {} }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const data = tempDir('bench-small-');
+  try {
+    const server = await startNode(script, script, { env: { PORT: String(port), NODE_ENV: 'production', DATA_DIR: data.dir, ...env }, readyUrl: url });
+    try {
+      return await measuredLoad(server, plan, { url, connections: CONNECTIONS });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    data.remove();
+  }
+}
+
+/**
+ * Starting a verification: GET /login?phoneNumber=… with no cookie, as a new app install would, so each
+ * request also creates a session; the verification and the OAuth state are persisted. Expect 200.
+ */
+export async function startVerification(plan, { stack, phoneNumber }) {
+  const url = `${stack.brokerUrl}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`;
+  return measuredLoad(stack.broker, plan, { url, connections: CONNECTIONS });
+}
+
+/** The same from an app that already has a session (its cookie is sent): no session is written. */
+export async function startVerificationInSession(plan, { stack, phoneNumber }) {
+  const url = `${stack.brokerUrl}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`;
+  const first = await fetch(url);
+  await first.arrayBuffer();
+  const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  if (!cookie) throw new Error('GET /login set no session cookie');
+  return measuredLoad(stack.broker, plan, { url, connections: CONNECTIONS, headers: { cookie } });
+}
+
+/** Complete silent verifications, one phone per SIM in parallel; CPU is the broker's only. */
+export async function silentVerifications(plan, { stack, sims }) {
+  // warm-up: the broker's discovery, the sandbox's client JWKS fetch, JIT
+  await runSilentFlows({ brokerUrl: stack.brokerUrl, sims, count: plan.flows.warmupCount, durationMs: plan.flows.warmupMs });
+  const cpuBefore = await stack.broker.cpuMs();
+  const fromUs = nowUs();
+  const result = await runSilentFlows({ brokerUrl: stack.brokerUrl, sims, count: plan.flows.count, durationMs: plan.flows.durationMs });
+  const window = { fromUs, toUs: nowUs() };
+  const cpuMs = (await stack.broker.cpuMs()) - cpuBefore;
+  return {
+    requestsPerSecond: result.perSecond,
+    p50: result.p50,
+    p99: result.p99,
+    total: result.completed + result.failed,
+    errors: result.failed,
+    failures: result.failures,
+    seconds: result.seconds,
+    // the failed ones cost CPU too: charge everything to the completed ones
+    cpuMsPerOp: result.completed ? cpuMs / result.completed : undefined,
+    requestsPerFlow: result.requestsPerFlow,
+    window,
+  };
+}
+
+/**
+ * Code checks: POST /v1/verifications/{id}/code with the right code, each on a verification of its own
+ * (prepared beforehand: started on WiFi, code sent, read from the sandbox inbox). A fixed number of checks
+ * (`plan.codeChecks`) rather than a duration, since each verification can be checked once. Expect 200.
+ */
+export async function codeChecks(plan, { stack }) {
+  const { warmup, count } = plan.codeChecks;
+  const headroom = 2 * CONNECTIONS;
+  const { ready, failures } = await prepareCodeChecks({ brokerUrl: stack.brokerUrl, count: warmup + count + 2 * headroom, durationMs: plan.codeChecks.prepareMs });
+  if (ready.length < warmup + count + 2 * headroom) throw new Error(`only ${ready.length} verifications could be prepared: ${JSON.stringify(failures)}`);
+  const url = `${stack.brokerUrl}/`;
+  await load({ url, connections: CONNECTIONS, amount: warmup, requests: codeCheckRequests(ready.slice(0, warmup + headroom)) });
+  const cpuBefore = await stack.broker.cpuMs();
+  const fromUs = nowUs();
+  const result = await load({ url, connections: CONNECTIONS, amount: count, requests: codeCheckRequests(ready.slice(warmup + headroom)) });
+  const window = { fromUs, toUs: nowUs() };
+  const cpuMs = (await stack.broker.cpuMs()) - cpuBefore;
+  return { ...result, cpuMsPerOp: result.total ? cpuMs / result.total : undefined, window };
+}
+
+/**
+ * Redis memory per in-flight verification: `plan.memoryCount` verifications started (each with its session
+ * and OAuth state), then the MEMORY USAGE of every key under the stack's prefix, by kind of key; and the
+ * change of used_memory, meaningful only on a Redis of our own.
+ */
+export async function redisMemory(plan, { stack, redis, keyPrefix, phoneNumber }) {
+  const before = await redis.snapshot();
+  const url = `${stack.brokerUrl}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`;
+  const result = await load({ url, connections: 10, amount: plan.memoryCount });
+  const after = await redis.snapshot();
+  const started = result.statuses['200'] ?? 0;
+  if (!started) throw new Error(`no verification started: ${JSON.stringify(result.statuses)}`);
+  const byKind = await redis.usageByKind(keyPrefix);
+  const keyBytes = Object.values(byKind).reduce((sum, k) => sum + k.bytes, 0);
+  const keyCount = Object.values(byKind).reduce((sum, k) => sum + k.keys, 0);
+  return {
+    started,
+    bytesPerVerification: keyBytes / started,
+    keysPerVerification: keyCount / started,
+    usedMemoryPerVerification: redis.private ? (after.usedMemory - before.usedMemory) / started : undefined,
+    byKind,
+  };
+}
