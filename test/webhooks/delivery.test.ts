@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
+import { startBackgroundJobs } from '../../src/background.js';
 import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
 import { deliveries, newWebhookSecret, sleep, startReceiver, waitForDelivery, type Receiver } from './support/receiver.js';
 
@@ -203,5 +204,37 @@ describe('the admin deliveries API', () => {
     expect(delivery.lastStatus).toBeUndefined();
     expect((await deliveries(broker.url, key, '?status=failed')).map((d) => d.id)).toContain(delivery.id);
     expect((await deliveries(broker.url, key, '?status=delivered')).map((d) => d.id)).not.toContain(delivery.id);
+  });
+});
+
+describe('stopping the background jobs (graceful shutdown)', () => {
+  const secret = newWebhookSecret();
+  let receiver: Receiver;
+  let broker: TestBroker;
+  beforeAll(async () => {
+    receiver = await startReceiver(secret, { respond: () => ({ status: 200, delayMs: 700 }) });
+    broker = await startTestBroker({ env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, ...FAST }, background: false });
+  });
+  afterAll(async () => {
+    await broker.close();
+    await receiver.close();
+  });
+
+  it('waits for a delivery in flight and records it, so nothing is lost or sent twice', async () => {
+    const jobs = startBackgroundJobs(broker.deps);
+    const verificationId = await verifyOne(broker);
+    const [hook] = await receiver.waitFor(forVerification(verificationId));
+    expect(hook.answered).toBeUndefined();
+
+    await jobs.stop();
+    expect(hook.answered).toBe(200);
+    const [delivery] = await broker.deps.store.listDeliveries({ limit: 10 });
+    expect(delivery).toMatchObject({ id: hook.id, status: 'delivered', attempts: 1 });
+
+    // a later start has nothing left to send
+    const again = startBackgroundJobs(broker.deps);
+    await sleep(300);
+    await again.stop();
+    expect(receiver.received.filter(forVerification(verificationId))).toHaveLength(1);
   });
 });

@@ -23,7 +23,7 @@ export interface ReceivedWebhook {
 }
 
 /** What the receiver answers to its n-th request (0-based); `hang` keeps the request open without answering. */
-export type Responder = (n: number, hook: ReceivedWebhook) => { status: number; headers?: Record<string, string> } | 'hang';
+export type Responder = (n: number, hook: ReceivedWebhook) => { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export interface Receiver {
   url: string;
@@ -82,8 +82,10 @@ export async function startReceiver(secret: string, options: { port?: number; re
         hanging.add(res);
         return;
       }
-      hook.answered = answer.status;
-      res.writeHead(answer.status, answer.headers).end();
+      setTimeout(() => {
+        hook.answered = answer.status;
+        res.writeHead(answer.status, answer.headers).end();
+      }, answer.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve, reject) => {
