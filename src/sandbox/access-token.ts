@@ -46,7 +46,10 @@ export async function readAccessToken(keys: SigningKeys, issuer: string, token: 
   }
 }
 
-/** Test aid: signs a token of the same shape oidc-provider issues, with whatever scope and amr a test needs. */
+/**
+ * Test aid: signs a token of the same shape oidc-provider issues, with whatever scope and amr a test needs.
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
+ */
 export async function mintAccessToken(keys: SigningKeys, issuer: string, claims: MintedAccessTokenClaims): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({

@@ -42,6 +42,7 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: Record<string, unknown>);
     readonly issuer: string;
     Grant: new (properties: { accountId: string; clientId: string }) => Grant;
+    Client: { find(clientId: string): Promise<unknown> };
     callback(): RequestListener;
     pathFor(route: string): string;
     cookieName(type: 'session' | 'interaction' | 'resume'): string;

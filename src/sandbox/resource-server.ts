@@ -24,8 +24,9 @@ export const NETWORK_AUTHENTICATION_AMR = 'nba';
 export const NUMBER_VERIFICATION_PATH = '/number-verification/v2';
 
 /**
- * The resource indicator (RFC 8707) and access-token audience of the Number Verification API.
+ * The resource indicator and access-token audience of the Number Verification API.
  * Every access token the sandbox issues is for this one resource server.
+ * @see https://www.rfc-editor.org/rfc/rfc8707 Resource Indicators for OAuth 2.0
  */
 export function numberVerificationResource(issuer: string): string {
   return `${issuer}${NUMBER_VERIFICATION_PATH}`;

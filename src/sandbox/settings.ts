@@ -53,6 +53,8 @@ function checkClients(clients: SandboxClient[]): SandboxClient[] {
     if (!client.clientId) throw new TypeError('sandbox: every client needs a clientId');
     if (!URL.canParse(client.jwksUri)) throw new TypeError(`sandbox: client ${client.clientId} has no valid jwksUri`);
     if (client.redirectUris.length === 0) throw new TypeError(`sandbox: client ${client.clientId} has no redirectUris`);
+    const invalid = client.redirectUris.find((uri) => !URL.canParse(uri));
+    if (invalid !== undefined) throw new TypeError(`sandbox: client ${client.clientId} has an invalid redirect URI "${invalid}"`);
   }
   return clients;
 }

@@ -47,10 +47,10 @@ export function createSimPickerRouter({ issuer, sims }: SimPickerDependencies): 
 }
 
 function parseChoice(form: Record<string, unknown>): SimChoice | undefined | 'invalid' {
-  const number = form.choice === 'other' ? form.phoneNumber : form.choice;
   if (form.choice === 'wifi') return { network: 'wifi' };
   if (form.choice === 'address') return undefined;
-  return isE164PhoneNumber(number) ? { network: 'cellular', phoneNumber: number } : 'invalid';
+  const phoneNumber = form.choice === 'other' ? form.phoneNumber : form.choice;
+  return isE164PhoneNumber(phoneNumber) ? { network: 'cellular', phoneNumber } : 'invalid';
 }
 
 /**
@@ -61,7 +61,7 @@ function parseChoice(form: Record<string, unknown>): SimChoice | undefined | 'in
  *   browsers read as another host) and, resolved against the issuer, stays on the issuer's origin;
  * - anything else is ignored and the picker shows itself again.
  */
-export function sameOriginPath(next: unknown, issuer: string): string | undefined {
+function sameOriginPath(next: unknown, issuer: string): string | undefined {
   if (typeof next !== 'string' || !/^\/(?![/\\])/.test(next) || /[\u0000-\u001f\\]/.test(next)) return undefined;
   const resolved = new URL(next, issuer);
   return resolved.origin === new URL(issuer).origin ? `${resolved.pathname}${resolved.search}${resolved.hash}` : undefined;

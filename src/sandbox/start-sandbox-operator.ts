@@ -28,8 +28,15 @@ export async function startSandboxOperator(options: SandboxOptions): Promise<Run
   const port = await listen(server, settings.port, settings.host);
   const issuer = `http://${settings.publicHost}:${port}`;
   const keys = await generateSigningKeys();
-  const provider = createProvider(issuer, settings.clients, keys);
-  server.on('request', createSandboxApp({ issuer, provider, keys, settings }));
+  try {
+    const provider = createProvider(issuer, settings.clients, keys);
+    // oidc-provider checks client metadata on first use; look every client up now to fail at start instead
+    for (const { clientId } of settings.clients) await provider.Client.find(clientId);
+    server.on('request', createSandboxApp({ issuer, provider, keys, settings }));
+  } catch (error) {
+    await close(server); // e.g. client metadata oidc-provider refuses: do not leave the port taken
+    throw error;
+  }
   settings.logger.info(`sandbox operator listening on ${settings.host}:${port}, issuer and Number Verification apiRoot ${issuer}, SIM picker ${issuer}/sim`);
 
   return {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+
 import { describe, expect, it } from '@jest/globals';
 
 import { startSandboxOperator, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -17,6 +19,14 @@ describe('sandbox options are checked at start', () => {
     await expect(startSandboxOperator({ ...base, ...override })).rejects.toThrow(message);
   });
 
+  it('refuses, at start, a client the authorization server would refuse, and frees its port', async () => {
+    const port = await findFreePort();
+    const badClient = { clientId: 'c', jwksUri: 'http://127.0.0.1/jwks', redirectUris: ['http://localhost/cb#fragment'] };
+    await expect(startSandboxOperator({ ...base, port, clients: [badClient] })).rejects.toThrow(/invalid_redirect_uri/);
+    const again = await startSandboxOperator({ ...base, port });
+    await again.close();
+  });
+
   it('starts on a free port with an issuer on the loopback address and no trailing slash', async () => {
     const sandbox = await startSandboxOperator(base);
     try {
@@ -26,3 +36,12 @@ describe('sandbox options are checked at start', () => {
     }
   });
 });
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
