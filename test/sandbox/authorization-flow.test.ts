@@ -66,6 +66,13 @@ describe('sandbox operator: authorization with simulated network-based authentic
     }
   });
 
+  it('authenticates the device, not the login_hint: a hint naming another number still yields the SIM\'s own', async () => {
+    const request = await buildAuthorizationRequest(config);
+    request.url.searchParams.set('login_hint', 'tel:+34600000099');
+    const tokens = await exchangeCode(config, await openDeviceBrowser(SIM_2.address).authorize(request.url, REDIRECT_URI), request);
+    expect(decodeJwt(tokens.access_token).phone_number).toBe(SIM_2.phoneNumber);
+  });
+
   it('refuses a device that is not on the mobile network with access_denied, state and iss', async () => {
     const request = await buildAuthorizationRequest(config, { prompt: 'none' });
     const callback = await openDeviceBrowser(WIFI_ADDRESS).authorize(request.url, REDIRECT_URI);
@@ -91,6 +98,13 @@ describe('sandbox operator: authorization with simulated network-based authentic
     const third = await buildAuthorizationRequest(config);
     const tokens = await exchangeCode(config, await withOtherSim.authorize(third.url, REDIRECT_URI), third);
     expect(decodeJwt(tokens.access_token).phone_number).toBe(SIM_3.phoneNumber);
+  });
+
+  it('logs the authentications it makes without ever logging a full phone number', () => {
+    const logs = [...operator.logged.info, ...operator.logged.warn].join('\n');
+    expect(logs).toContain('authenticated by the network as +34*******02');
+    expect(logs).not.toContain(SIM_2.phoneNumber);
+    expect(logs).not.toContain(SIM_3.phoneNumber);
   });
 
   it('refuses an authorization request without PKCE', async () => {
