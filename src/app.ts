@@ -3,7 +3,9 @@ import helmet from 'helmet';
 import type { BrokerDeps } from './deps.js';
 import { correlator } from './http/correlator.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { requestLogger } from './http/request-logger.js';
 import { sessionMiddleware } from './http/session.js';
+import { countRequests } from './metrics/index.js';
 import { routes } from './routes/index.js';
 
 export interface AppOptions {
@@ -19,7 +21,9 @@ export function createApp(deps: BrokerDeps, options: AppOptions = {}): Express {
   app.set('query parser', 'simple');
 
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'", 'http:', 'https:'] } } }));
+  app.use(countRequests(deps.metrics));
   app.use(correlator);
+  app.use(requestLogger(deps.logger));
   app.use(
     sessionMiddleware({
       store: deps.store,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config, OperatorConfig } from './config/index.js';
 import type { BrokerDeps } from './deps.js';
 import { KeyRing } from './keys/key-ring.js';
+import { countMpassSends, countSmsSends, createMetrics, observeStore, type Metrics } from './metrics/index.js';
 import { loadOrCreateSecrets, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
 import { SmsLimits } from './flows/otp/sms-limits.js';
@@ -29,7 +30,9 @@ export async function buildDeps(
 ): Promise<{ deps: BrokerDeps; createdSecrets: (keyof Secrets)[] }> {
   const { secrets, created } = loadOrCreateSecrets(config.dataDir);
   const keys = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg });
-  const store = options.store ?? (await openStore(config, options.logger));
+  const openedStore = options.store ?? (await openStore(config, options.logger));
+  const metrics = createMetrics({ pendingDeliveries: () => openedStore.countPendingDeliveries(), processMetrics: config.metrics.enabled });
+  const store = observeStore(openedStore, metrics);
   const http = axios.create({ maxRedirects: 0 });
   const operators = new OperatorClient({
     operators: options.operators,
@@ -37,6 +40,7 @@ export async function buildDeps(
     redirectUri: `${config.publicUrl}/callback`,
     timeoutMs: config.verification.operatorTimeoutMs,
     http,
+    metrics,
   });
   const deps: BrokerDeps = {
     config,
@@ -45,8 +49,9 @@ export async function buildDeps(
     keys,
     secrets: config.adminApiKey ? { ...secrets, adminApiKey: config.adminApiKey } : secrets,
     logger: options.logger,
+    metrics,
     http,
-    sms: buildSmsServices(config, store, options.print ?? ((line) => process.stdout.write(line + '\n'))),
+    sms: buildSmsServices(config, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
     now: options.now ?? (() => new Date()),
   };
   return { deps, createdSecrets: created };
@@ -56,19 +61,20 @@ export async function buildDeps(
  * The console provider shows codes, and the sandbox inbox keeps them, only while the sandbox is on:
  * with it off, a console "send" prints that a message went out, never its text.
  */
-function buildSmsServices(config: Readonly<Config>, store: Store, print: (line: string) => void): SmsServices {
+function buildSmsServices(config: Readonly<Config>, store: Store, metrics: Metrics, print: (line: string) => void): SmsServices {
   const showCodes = config.sandbox.enabled && config.sandbox.showCodes;
+  const mpass = config.otp.engine === 'mpass' ? buildMpassUpstream(config.sms) : undefined;
   const inbox = new SandboxInbox();
-  const providers = buildSmsProviders(config.sms, {
+  const providers = countSmsSends(buildSmsProviders(config.sms, {
     // the inbox is bounded; with the sandbox off nothing can read it
     inbox,
     print: showCodes ? print : (line) => print(line.replace(/\): .*$/s, '): [text hidden: codes are shown only with the sandbox on]')),
-  });
+  }), metrics);
   return {
     providers,
     ...(showCodes && { inbox }),
-    ...(config.otp.engine === 'mpass' && { mpass: buildMpassUpstream(config.sms) }),
-    limits: new SmsLimits(store, config.smsLimits),
+    ...(mpass && { mpass: countMpassSends(mpass, metrics) }),
+    limits: new SmsLimits(store, config.smsLimits, metrics.rateLimitRefused),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { KeyRing } from './keys/key-ring.js';
+import type { Metrics } from './metrics/index.js';
 import type { Secrets } from './keys/secrets.js';
 import type { OperatorClient } from './operator/operator-client.js';
 import type { Store } from './store/store.js';
@@ -15,6 +16,7 @@ export interface BrokerDeps {
   keys: KeyRing;
   secrets: Secrets;
   logger: Logger;
+  metrics: Metrics;
   http: AxiosInstance;
   sms: SmsServices;
   now: () => Date;

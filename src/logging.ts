@@ -1,19 +1,91 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type Logger } from 'pino';
+import { maskPhoneNumber } from './phone.js';
 
 /**
  * Field paths that can hold a secret. pino replaces them before anything is written; flows also mask phone
  * numbers themselves (maskPhoneNumber), so no log line carries a full number, a code, a token or a secret.
+ * Phone-number fields are masked rather than dropped (see `censor`), so a masked number stays readable.
  */
 export const REDACT_PATHS = [
   'code', '*.code', 'otp', '*.otp', 'pin', '*.pin', 'token', '*.token', 'accessToken', '*.accessToken',
-  'access_token', '*.access_token', 'id_token', '*.id_token', 'sessionToken', '*.sessionToken', 'authToken', '*.authToken',
-  'client_assertion', '*.client_assertion', 'secret', '*.secret', 'apiKey', '*.apiKey', 'apikey', '*.apikey',
-  'password', '*.password', 'phoneNumber', '*.phoneNumber', 'req.headers.authorization', 'req.headers.cookie',
+  'access_token', '*.access_token', 'id_token', '*.id_token', 'refresh_token', '*.refresh_token',
+  'sessionToken', '*.sessionToken', 'authToken', '*.authToken', 'assertion', '*.assertion',
+  'client_assertion', '*.client_assertion', 'codeVerifier', '*.codeVerifier', 'code_verifier', '*.code_verifier',
+  'secret', '*.secret', 'apiKey', '*.apiKey', 'apikey', '*.apikey', 'password', '*.password',
+  'authorization', '*.authorization', 'cookie', '*.cookie',
+  'phoneNumber', '*.phoneNumber', 'msisdn', '*.msisdn', 'req.headers.authorization', 'req.headers.cookie',
   'res.headers["set-cookie"]', 'req.query', 'req.body',
 ];
 
+const PHONE_FIELDS = new Set(['phoneNumber', 'msisdn']);
+
+/** a phone number is masked (`+3460*****02`); anything else redacted is replaced outright */
+function censor(value: unknown, path: string[]): unknown {
+  if (PHONE_FIELDS.has(path.at(-1)!) && typeof value === 'string' && /^\+?[\d*]{5,16}$/.test(value)) return maskPhoneNumber(value);
+  return '[redacted]';
+}
+
+/**
+ * Errors as logs show them: type, message, code, stack and the chain of causes, and nothing else. pino's
+ * default serializer copies every enumerable field, and an HTTP client's error carries the request it made
+ * (an operator's bearer token, a phone number in the body).
+ */
+export function serializeError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error) || depth > 4) return err instanceof Error ? { type: err.name } : err;
+  const { code, status } = err as { code?: unknown; status?: unknown };
+  return {
+    type: err.name,
+    message: err.message,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(typeof status === 'number' ? { status } : {}),
+    stack: err.stack,
+    ...(err.cause !== undefined && { cause: serializeError(err.cause, depth + 1) }),
+  };
+}
+
+/** What every log line written while handling a request carries. */
+export interface LogContext {
+  correlator: string;
+  /** the first verification the request touched (see observeStore) */
+  verificationId?: string;
+}
+
+/**
+ * The request being handled, per asynchronous call chain: never shared between two requests, nor between two
+ * brokers in one process. It lets a flow's plain `deps.logger.warn(...)` carry the request's correlator and
+ * verification without every flow threading a request logger through its calls.
+ */
+const requestContext = new AsyncLocalStorage<LogContext>();
+
+export function runWithLogContext<T>(context: LogContext, fn: () => T): T {
+  return requestContext.run(context, fn);
+}
+
+/** Marks the request being handled as being about this verification (the first one it touches wins). */
+export function bindVerificationToLog(verificationId: string): void {
+  const context = requestContext.getStore();
+  if (context && !context.verificationId) context.verificationId = verificationId;
+}
+
+/** pino mixin: the request's fields a line does not already carry as its logger's bindings (no duplicate keys) */
+function contextFields(_line: object, _level: number, logger: Logger): Record<string, string> {
+  const context = requestContext.getStore();
+  if (!context) return {};
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+  const fields: Record<string, string> = {};
+  if (!bindings.includes('"correlator":')) fields.correlator = context.correlator;
+  if (context.verificationId && !bindings.includes('"verificationId":')) fields.verificationId = context.verificationId;
+  return fields;
+}
+
 export function createLogger(options: { level: string; pretty: boolean; destination?: pino.DestinationStream }): Logger {
-  const base = { level: options.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base: pino.LoggerOptions = {
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor },
+    serializers: { err: serializeError },
+    mixin: contextFields,
+  };
   if (options.pretty && !options.destination) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } });
   }

@@ -43,13 +43,24 @@ async function main(): Promise<void> {
   const background = startBackgroundJobs(deps);
   // `npm run keys -- rotate …` writes keys.json; SIGHUP makes a running broker use it at once
   process.on('SIGHUP', () => void reloadKeys(deps));
+  // discovery loads now rather than on the first verification; /readyz waits for it
+  void deps.operators.warmUp().then(() => {
+    const failed = Object.entries(deps.operators.discoveryStatus()).filter(([, state]) => state === 'failed').map(([id]) => id);
+    if (failed.length) logger.warn({ operators: failed }, 'operator discovery failed at start; their verifications use SMS until it loads');
+  });
 
   printWelcome(config, sandbox, createdSecrets.length > 0 ? deps.secrets : undefined);
-  installShutdown(server, async () => {
-    await sandbox?.close();
-    await background.stop();
-    await deps.store.close();
-  }, logger);
+  installShutdown(server, logger, {
+    timeoutMs: config.shutdownTimeoutMs,
+    // a webhook attempt already on the wire gets its own deadline to be answered and recorded
+    hardLimitMs: config.shutdownTimeoutMs + config.webhooks.timeoutMs + 5000,
+    stopBackground: () => background.stop(),
+    // after the requests: a callback in flight may still need the sandbox operator and the store
+    closeRest: async () => {
+      await sandbox?.close();
+      await deps.store.close();
+    },
+  });
 }
 
 function printWelcome(config: Readonly<Config>, sandbox: RunningSandbox | undefined, newSecrets?: { adminApiKey: string; webhookSecret: string }): void {
@@ -68,26 +79,59 @@ function printWelcome(config: Readonly<Config>, sandbox: RunningSandbox | undefi
   console.log(lines.join('\n') + '\n');
 }
 
-function installShutdown(server: Server, closeRest: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
+/**
+ * Graceful shutdown on SIGTERM or SIGINT.
+ *
+ * Rules:
+ * - the server stops accepting connections at once; idle keep-alive connections are closed, and each busy
+ *   one as soon as its request is answered, so clients reconnect to another instance;
+ * - requests in flight get SHUTDOWN_TIMEOUT_MS to finish; then their connections are cut;
+ * - meanwhile the background jobs stop: a webhook round under way finishes and records its results, so no
+ *   delivery is lost or sent twice;
+ * - then the rest closes (sandbox operator, store);
+ * - exit 0 when all of it finished in time, 1 when requests had to be cut, closing failed, or the whole
+ *   shutdown outlived `hardLimitMs`; a second signal changes nothing.
+ */
+function installShutdown(
+  server: Server,
+  logger: ReturnType<typeof createLogger>,
+  options: { timeoutMs: number; hardLimitMs: number; stopBackground: () => Promise<void>; closeRest: () => Promise<void> },
+): void {
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    server.close(() => {
-      closeRest()
-        .then(() => process.exit(0))
-        .catch((err) => {
-          logger.error({ err }, 'error while shutting down');
-          process.exit(1);
-        });
-    });
+    logger.info({ signal, timeoutMs: options.timeoutMs }, 'shutting down: finishing requests in flight');
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, options.hardLimitMs).unref();
+
+    let cut = false;
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // a keep-alive connection whose request has just been answered is idle: close it too
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => {
+      cut = true;
+      logger.warn('requests still in flight after SHUTDOWN_TIMEOUT_MS; cutting their connections');
+      server.closeAllConnections();
+    }, options.timeoutMs);
+    const [, background] = await Promise.allSettled([drained, options.stopBackground()]);
+    clearInterval(sweep);
+    clearTimeout(deadline);
+    try {
+      if (background.status === 'rejected') throw background.reason;
+      await options.closeRest();
+    } catch (err) {
+      logger.error({ err }, 'error while shutting down');
+      process.exit(1);
+    }
+    logger.info({ signal }, cut ? 'shut down after cutting requests in flight' : 'shut down');
+    process.exit(cut ? 1 : 0);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err) => {

@@ -31,6 +31,10 @@ export interface Config {
   cookieSecure: boolean;
   adminApiKey?: string;
   log: { level: string; pretty: boolean };
+  /** GET /metrics: served only when enabled; behind `Authorization: Bearer <token>` when a token is set */
+  metrics: { enabled: boolean; token?: string };
+  /** how long a graceful shutdown waits for requests in flight */
+  shutdownTimeoutMs: number;
   verification: { ttlSeconds: number; operatorTimeoutMs: number; clientAssertionAlg: 'ES256' | 'RS256'; applicationId: string };
   store: { kind: 'sqlite' | 'redis'; redisUrl?: string; redisKeyPrefix: string };
   sandbox: {
@@ -117,6 +121,8 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
     cookieSecure: env.SESSION_COOKIE_SECURE === 'auto' ? publicUrl.startsWith('https:') : env.SESSION_COOKIE_SECURE === 'true',
     adminApiKey: env.ADMIN_API_KEY,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    metrics: { enabled: env.METRICS, token: env.METRICS_TOKEN },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     verification: {
       ttlSeconds: env.VERIFICATION_TTL_SECONDS,
       operatorTimeoutMs: env.OPERATOR_TIMEOUT_MS,

@@ -13,6 +13,9 @@ export const serverEnvSchema = z.object({
   ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: boolVar(false),
+  METRICS: boolVar(false),
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  SHUTDOWN_TIMEOUT_MS: intVar(10000, 0, 600000),
 });
 
 export const serverEnvDoc: EnvDoc[] = [
@@ -27,4 +30,7 @@ export const serverEnvDoc: EnvDoc[] = [
   { name: 'ADMIN_API_KEY', default: '(generated into DATA_DIR)', description: 'Key for admin endpoints (webhook deliveries) and backend facades, sent as `Authorization: Bearer …`.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level.' },
   { name: 'LOG_PRETTY', default: 'false', description: 'Human-readable logs for development instead of JSON.' },
+  { name: 'METRICS', default: 'off', description: 'Serve Prometheus metrics at GET /metrics (on/off). Off by default: this port faces devices and operators, and the metrics name operators, SMS providers and volumes.' },
+  { name: 'METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (at least 24 characters). Unset with METRICS=on: /metrics is open, so keep it off the public network.' },
+  { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut.' },
 ];

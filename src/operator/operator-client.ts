@@ -5,6 +5,7 @@ import * as jose from 'jose';
 import type { OperatorConfig } from '../config/index.js';
 import type { AuthorizationState } from '../domain/verification.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
+import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { clientAuthFor } from './client-auth.js';
 import { OperatorFailure } from './failure.js';
 import { isNumberOnDevice } from './number-verification.js';
@@ -17,7 +18,12 @@ export interface OperatorClientDeps {
   redirectUri: string;
   timeoutMs: number;
   http: AxiosInstance;
+  /** times every call to an operator, by operator and endpoint */
+  metrics?: Pick<Metrics, 'operatorCall'>;
 }
+
+/** loading: first attempt under way; failed: the last attempt failed, tried again on the next verification or warmUp */
+export type DiscoveryState = 'not_loaded' | 'loading' | 'loaded' | 'failed';
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 
@@ -29,8 +35,19 @@ const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 export class OperatorClient {
   /** discovery results, per operator; a failed discovery is retried on the next verification */
   private readonly configurations = new Map<string, Promise<client.Configuration>>();
+  private readonly discoveryStates = new Map<string, DiscoveryState>();
 
   constructor(private readonly deps: OperatorClientDeps) {}
+
+  /** Where each operator's discovery stands, for /readyz. */
+  discoveryStatus(): Record<string, DiscoveryState> {
+    return Object.fromEntries(this.deps.operators.map((op) => [op.id, this.discoveryStates.get(op.id) ?? 'not_loaded']));
+  }
+
+  /** Loads the discovery of every operator not loaded or loading; resolves when each has loaded or failed. */
+  async warmUp(): Promise<void> {
+    await Promise.all(this.deps.operators.map((op) => this.configuration(op).catch(() => undefined)));
+  }
 
   route(phoneNumber: string): OperatorConfig | undefined {
     return routeToOperator(this.deps.operators, phoneNumber);
@@ -71,11 +88,13 @@ export class OperatorClient {
     const currentUrl = new URL(this.deps.redirectUri);
     currentUrl.search = callbackQuery.toString();
     try {
-      const tokens = await client.authorizationCodeGrant(config, currentUrl, {
-        pkceCodeVerifier: auth.codeVerifier,
-        expectedState: auth.state,
-        ...(operator.idToken ? { expectedNonce: auth.nonce, idTokenExpected: true } : {}),
-      });
+      const tokens = await this.timed(operator, 'token', () =>
+        client.authorizationCodeGrant(config, currentUrl, {
+          pkceCodeVerifier: auth.codeVerifier,
+          expectedState: auth.state,
+          ...(operator.idToken ? { expectedNonce: auth.nonce, idTokenExpected: true } : {}),
+        }),
+      );
       return tokens.access_token;
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
@@ -83,12 +102,14 @@ export class OperatorClient {
   }
 
   async isNumberOnDevice(operator: OperatorConfig, accessToken: string, phoneNumber: string, correlator: string): Promise<boolean> {
-    return isNumberOnDevice(this.deps.http, operator, {
-      accessToken,
-      phoneNumber,
-      correlator,
-      timeoutMs: operator.timeoutMs ?? this.deps.timeoutMs,
-    });
+    return this.timed(operator, 'verify', () =>
+      isNumberOnDevice(this.deps.http, operator, {
+        accessToken,
+        phoneNumber,
+        correlator,
+        timeoutMs: operator.timeoutMs ?? this.deps.timeoutMs,
+      }),
+    );
   }
 
   private configuration(operator: OperatorConfig): Promise<client.Configuration> {
@@ -96,7 +117,15 @@ export class OperatorClient {
     if (!pending) {
       pending = this.discover(operator);
       this.configurations.set(operator.id, pending);
-      pending.catch(() => this.configurations.delete(operator.id));
+      // a retry after a failure stays `failed` until it succeeds
+      if (this.discoveryStates.get(operator.id) !== 'failed') this.discoveryStates.set(operator.id, 'loading');
+      pending.then(
+        () => this.discoveryStates.set(operator.id, 'loaded'),
+        () => {
+          this.configurations.delete(operator.id);
+          this.discoveryStates.set(operator.id, 'failed');
+        },
+      );
     }
     return pending.catch((err) => {
       throw toOperatorFailure(err, 'operator_unavailable');
@@ -114,14 +143,30 @@ export class OperatorClient {
       config = new client.Configuration(operator.metadata, operator.clientId, metadata, clientAuth);
       if (insecure) client.allowInsecureRequests(config);
     } else {
-      config = await client.discovery(new URL(operator.issuer), operator.clientId, metadata, clientAuth, {
-        timeout: timeoutSeconds,
-        ...(insecure && { execute: [client.allowInsecureRequests] }),
-      });
+      config = await this.timed(operator, 'discovery', () =>
+        client.discovery(new URL(operator.issuer), operator.clientId, metadata, clientAuth, {
+          timeout: timeoutSeconds,
+          ...(insecure && { execute: [client.allowInsecureRequests] }),
+        }),
+      );
     }
     config.timeout = timeoutSeconds;
     if (operator.idToken && config.serverMetadata().jwks_uri) client.enableNonRepudiationChecks(config);
     return config;
+  }
+
+  /** runs one call to the operator, recording how long it took and how it ended */
+  private async timed<T>(operator: OperatorConfig, endpoint: OperatorEndpoint, call: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    const record = (outcome: 'ok' | 'error' | 'timeout') => this.deps.metrics?.operatorCall(operator.id, endpoint, (performance.now() - start) / 1000, outcome);
+    try {
+      const result = await call();
+      record('ok');
+      return result;
+    } catch (err) {
+      record(toOperatorFailure(err, 'operator_unavailable').reason === 'operator_timeout' ? 'timeout' : 'error');
+      throw err;
+    }
   }
 
   private async signingKey(operator: OperatorConfig): Promise<SigningKey> {

@@ -8,8 +8,12 @@ import { fallback } from './request-fallback.js';
 import { resendCode } from './resend-code.js';
 import { sandboxInbox } from './sandbox-inbox.js';
 import { getVerification } from './get-verification.js';
+import { healthz } from './healthz.js';
 import { jwks } from './jwks.js';
 import { listDeliveries } from './list-deliveries.js';
+import { metricsEndpoint } from './metrics.js';
+import { openapi } from './openapi.js';
+import { readyz } from './readyz.js';
 import { replayDelivery } from './replay-delivery.js';
 import { sandboxDeliveries } from './sandbox-deliveries.js';
 import { sandboxInfo } from './sandbox-info.js';
@@ -25,6 +29,12 @@ export function routes(deps: BrokerDeps): Router {
   const json = [requireJson, express.json({ limit: deps.config.bodyLimit, strict: true })];
 
   router.get('/.well-known/jwks.json', jwks(deps));
+
+  // operations: probes, Prometheus metrics (METRICS=on), this API's OpenAPI description
+  router.get('/healthz', healthz());
+  router.get('/readyz', readyz(deps));
+  if (deps.config.metrics.enabled) router.get('/metrics', metricsEndpoint(deps));
+  router.get('/openapi.json', openapi(deps));
 
   // the native API
   router.get('/login', login(deps));

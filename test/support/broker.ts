@@ -3,12 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import { startBackgroundJobs, type BackgroundOptions } from '../../src/background.js';
 import { buildDeps } from '../../src/build-deps.js';
 import { loadConfig, type Env, type OperatorConfig } from '../../src/config/index.js';
 import type { BrokerDeps } from '../../src/deps.js';
+import { createLogger } from '../../src/logging.js';
 import { sandboxOperator, SANDBOX_CLIENT_ID } from '../../src/operator/sandbox-operator.js';
 import { startSandboxOperator, type RunningSandbox, type SandboxFaults } from '../../src/sandbox/index.js';
 import { Device } from './device.js';
@@ -67,7 +67,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
 
   const config = loadConfig({ DATA_DIR: dataDir, PUBLIC_URL: url, LOG_LEVEL: 'info', SANDBOX: 'on', ...options.env });
   const logs: string[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
+  // the broker's own logger (redaction, request context), writing into `logs`
+  const logger = createLogger({ level: 'debug', pretty: false, destination: { write: (line: string) => void logs.push(line) } });
   const { deps } = await buildDeps(config, { logger, operators, now: options.now, print: (line) => void logs.push(line) });
   server.on('request', createApp(deps, { publicDir: path.resolve('public') }));
   const background = options.background === false ? undefined : startBackgroundJobs(deps, options.background);

@@ -4,6 +4,7 @@ import { BrokerError, Conflict, NotFound, TooManyRequests, VerificationExpired }
 import { generateCode, hashCode } from '../../otp/code.js';
 import { chooseLanguage, renderOtpMessage } from '../../otp/messages.js';
 import { AllSmsProvidersFailed, SmsProviderFailed, sendWithFailover } from '../../otp/sms/index.js';
+import type { Metrics } from '../../metrics/index.js';
 import { maskPhoneNumber } from '../../phone.js';
 import { isPastExpiry, noted } from '../outcomes.js';
 
@@ -28,7 +29,7 @@ export async function sendCode(deps: BrokerDeps, id: string, ctx: SendContext): 
   const { otp: settings } = deps.config;
   const before = await deps.store.getVerification(id);
   if (!before) throw new NotFound('The verification does not exist.');
-  checkSendable(deps, before);
+  checkSendable(deps, before, deps.metrics);
 
   let reservation: { release(): Promise<void> };
   try {
@@ -60,6 +61,7 @@ export async function sendCode(deps: BrokerDeps, id: string, ctx: SendContext): 
   });
   if (!reserved) {
     await reservation.release();
+    deps.metrics.rateLimitRefused('resend_cooldown');
     throw new TooManyRequests('A code was just sent; wait before asking for another.', settings.resendCooldownSeconds || 1);
   }
 
@@ -82,16 +84,21 @@ export async function sendCode(deps: BrokerDeps, id: string, ctx: SendContext): 
   }
 }
 
-function checkSendable(deps: BrokerDeps, v: Verification): void {
+/** `metrics` is given where a refusal is final (not inside a store change, which may run twice) */
+function checkSendable(deps: BrokerDeps, v: Verification, metrics?: Pick<Metrics, 'rateLimitRefused'>): void {
   const now = deps.now();
   if (isPastExpiry(v, now)) throw new VerificationExpired();
   if (v.status !== 'fallback_required' && v.status !== 'otp_sent') throw new Conflict(`A code cannot be sent to a verification that is ${v.status}.`);
   const { maxSends, resendCooldownSeconds } = deps.config.otp;
   if (v.otp && v.otp.sends >= maxSends) {
+    metrics?.rateLimitRefused('max_sends');
     throw new TooManyRequests('No more codes can be sent for this verification; start a new one later.', (Date.parse(v.expiresAt) - now.getTime()) / 1000);
   }
   const wait = v.otp ? Date.parse(v.otp.lastSentAt) + resendCooldownSeconds * 1000 - now.getTime() : 0;
-  if (wait > 0) throw new TooManyRequests('A code was just sent; wait before asking for another.', wait / 1000);
+  if (wait > 0) {
+    metrics?.rateLimitRefused('resend_cooldown');
+    throw new TooManyRequests('A code was just sent; wait before asking for another.', wait / 1000);
+  }
 }
 
 /** Hands the message to the providers (or the code request to mPass); returns who took it. */

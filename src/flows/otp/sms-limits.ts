@@ -1,6 +1,7 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../config/index.js';
 import { BrokerError, TooManyRequests } from '../../errors.js';
+import type { RateLimitReason } from '../../metrics/index.js';
 import { regionOf } from '../../phone.js';
 import type { Store } from '../../store/store.js';
 
@@ -23,6 +24,8 @@ export class SmsLimits {
   constructor(
     store: Store,
     private readonly limits: Readonly<Config['smsLimits']>,
+    /** told of every refusal (metrics) */
+    private readonly onRefused: (reason: RateLimitReason) => void = () => {},
   ) {
     this.perNumber = store.rateLimiter({ keyPrefix: 'sms-number', ...limits.perNumber });
     this.perIp = store.rateLimiter({ keyPrefix: 'sms-ip', ...limits.perIp });
@@ -34,23 +37,24 @@ export class SmsLimits {
   async reserve(phoneNumber: string, clientIp: string): Promise<{ release(): Promise<void> }> {
     this.checkDestination(phoneNumber);
     const prefix = phoneNumber.slice(0, 1 + this.limits.prefixDigits);
-    const counters: Array<[RateLimiterAbstract, string, (retryAfter: number) => BrokerError]> = [
-      [this.perNumber, phoneNumber, (s) => new TooManyRequests('Too many codes were sent to this number; try again later.', s)],
-      [this.perIp, clientIp, (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s)],
-      [this.perPrefix, prefix, (s) => new TooManyRequests('Too many codes were sent to numbers like this one; try again later.', s)],
-      [this.budget, 'all', (s) => new TooManyRequests('The service has sent all the codes it may send today; try again later.', s, 'SMS_BUDGET_EXHAUSTED')],
+    const counters: Array<[RateLimiterAbstract, string, (retryAfter: number) => BrokerError, RateLimitReason]> = [
+      [this.perNumber, phoneNumber, (s) => new TooManyRequests('Too many codes were sent to this number; try again later.', s), 'per_number'],
+      [this.perIp, clientIp, (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s), 'per_ip'],
+      [this.perPrefix, prefix, (s) => new TooManyRequests('Too many codes were sent to numbers like this one; try again later.', s), 'per_prefix'],
+      [this.budget, 'all', (s) => new TooManyRequests('The service has sent all the codes it may send today; try again later.', s, 'SMS_BUDGET_EXHAUSTED'), 'daily_budget'],
     ];
     const taken: Array<[RateLimiterAbstract, string]> = [];
     const release = async () => {
       await Promise.all(taken.map(([limiter, key]) => limiter.reward(key, 1).catch(() => undefined)));
     };
-    for (const [limiter, key, refusal] of counters) {
+    for (const [limiter, key, refusal, reason] of counters) {
       try {
         await limiter.consume(key, 1);
         taken.push([limiter, key]);
       } catch (res) {
         await release();
         if (res instanceof Error) throw res;
+        this.onRefused(reason);
         throw refusal(((res as { msBeforeNext?: number }).msBeforeNext ?? 1000) / 1000);
       }
     }
@@ -62,6 +66,7 @@ export class SmsLimits {
     const { countriesAllow, countriesDeny } = this.limits;
     const allowed = countriesAllow.length === 0 || (region !== undefined && countriesAllow.includes(region));
     if (!allowed || (region !== undefined && countriesDeny.includes(region))) {
+      this.onRefused('destination_blocked');
       throw new BrokerError(403, 'DESTINATION_BLOCKED', 'Codes cannot be sent to numbers of this country.');
     }
   }

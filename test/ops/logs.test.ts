@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
+import { lastCodeFor, startOnWifi } from '../support/sms.js';
+
+type Line = Record<string, any>;
+
+/** the broker's log lines; the console SMS provider's own prints (`[sms console] …`) are not log lines */
+function logLines(broker: TestBroker): { raw: string[]; lines: Line[] } {
+  const raw = broker.logs.filter((line) => !line.startsWith('[sms console]'));
+  return { raw, lines: raw.map((line) => JSON.parse(line) as Line) };
+}
+
+describe('logs', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker({ background: false });
+  });
+  afterAll(() => broker.close());
+
+  it('a full silent and SMS run leaves no full number, code, operator code, cookie or session token in the logs', async () => {
+    const secrets: string[] = [broker.deps.secrets.adminApiKey, broker.deps.secrets.webhookSecret, broker.deps.secrets.sessionSecret, broker.deps.secrets.otpSecret];
+
+    // silent: the SIM holds the number
+    const phone = broker.device('127.0.0.2');
+    const silent = await verifySilently(broker, phone, '+34600000002');
+    secrets.push('+34600000002', '34600000002', silent.callbackUrl.searchParams.get('code')!, silent.callbackUrl.searchParams.get('state')!);
+    const silentId = new URL(silent.callback.headers.location!).searchParams.get('verificationId')!;
+    const silentRead = (await phone.get(`${broker.url}/v1/verifications/${silentId}`)).json();
+    expect(silentRead.status).toBe('verified');
+    secrets.push(silentRead.sessionToken);
+
+    // silent, but the SIM holds another number: SMS fallback, then the code
+    const other = broker.device('127.0.0.3');
+    const mismatch = await verifySilently(broker, other, '+34600000041');
+    secrets.push('+34600000041', mismatch.callbackUrl.searchParams.get('code')!);
+    const mismatchId = new URL(mismatch.callback.headers.location!).searchParams.get('verificationId')!;
+    const mismatchCode = await lastCodeFor(broker, '+34600000041', other);
+    const mismatchCheck = (await other.post(`${broker.url}/v1/verifications/${mismatchId}/code`, { code: mismatchCode })).json();
+    expect(mismatchCheck.status).toBe('verified');
+    secrets.push(mismatchCode, mismatchCheck.sessionToken);
+
+    // WiFi: straight to SMS, a resend refused by the cooldown, then the code
+    const laptop = broker.device('127.0.0.40');
+    const { id } = await startOnWifi(broker, laptop, '+34600000042');
+    expect((await laptop.post(`${broker.url}/v1/verifications/${id}/resend`, {})).status).toBe(429);
+    const code = await lastCodeFor(broker, '+34600000042', laptop);
+    const checked = (await laptop.post(`${broker.url}/v1/verifications/${id}/code`, { code })).json();
+    expect(checked.status).toBe('verified');
+    secrets.push('+34600000042', '34600000042', code, checked.sessionToken);
+    const sessionCookie = (await laptop.get(`${broker.url}/v1/verifications/${id}`)).json() && cookieOf(laptop);
+    secrets.push(sessionCookie);
+
+    const { raw } = logLines(broker);
+    expect(raw.length).toBeGreaterThan(10);
+    // the search finds what it looks for: the console SMS lines do carry the codes
+    expect(broker.logs.filter((line) => line.startsWith('[sms console]')).join('\n')).toContain(code);
+    const all = raw.join('\n');
+    for (const secret of secrets) {
+      expect(secret && secret.length >= 6).toBeTruthy();
+      if (all.includes(secret)) throw new Error(`a log line holds a secret: ${raw.find((l) => l.includes(secret))}`);
+    }
+    // numbers show masked where a line names one
+    expect(all).toContain('+3460*****41');
+  });
+
+  it('every line written while handling a verification request carries its correlator and verificationId', async () => {
+    const laptop = broker.device('127.0.0.43');
+    const correlator = 'ops-logs-correlator-1';
+    const res = await laptop.post(`${broker.url}/v1/verifications`, { phoneNumber: '+34600000043', network: 'wifi' }, { 'x-correlator': correlator });
+    expect(res.status).toBe(201);
+    expect(res.headers['x-correlator']).toBe(correlator);
+    const id = res.json().verificationId as string;
+
+    const { lines } = logLines(broker);
+    const ofRequest = lines.filter((l) => l.correlator === correlator);
+    // the request line, at least
+    const done = ofRequest.find((l) => l.msg === 'request completed');
+    expect(done).toMatchObject({ verificationId: id, req: { method: 'POST', path: '/v1/verifications' }, res: { statusCode: 201 } });
+    expect(typeof done!.responseTime).toBe('number');
+    for (const line of lines.filter((l) => l.verificationId === id)) expect(line.correlator).toBe(correlator);
+
+    // a flow's own line inside a request gets the request's fields too: make the SMS providers fail
+    const failing = await startTestBroker({ background: false, env: { SMS_PROVIDERS: 'http,console', SMS_HTTP_URL: 'http://127.0.0.1:9/none', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' } });
+    try {
+      const r = await failing.device('127.0.0.44').post(`${failing.url}/v1/verifications`, { phoneNumber: '+34600000044', network: 'wifi' }, { 'x-correlator': 'ops-logs-correlator-2' });
+      const vid = r.json().verificationId as string;
+      const flowLine = logLines(failing).lines.find((l) => l.msg === 'SMS provider failed; trying the next');
+      expect(flowLine).toMatchObject({ correlator: 'ops-logs-correlator-2', verificationId: vid, phoneNumber: '+3460*****44' });
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('request lines hold the path without its query, and no headers', async () => {
+    const laptop = broker.device('127.0.0.45');
+    await laptop.get(`${broker.url}/login?phoneNumber=%2B34600000045&network=wifi`, { authorization: 'Bearer not-a-real-token-but-secret' });
+    const { raw, lines } = logLines(broker);
+    const line = lines.find((l) => l.msg === 'request completed' && l.req?.path === '/login' && l.res?.statusCode === 200);
+    expect(line).toBeDefined();
+    expect(Object.keys(line!.req).sort()).toEqual(['method', 'path', 'remoteAddress']);
+    expect(raw.join('\n')).not.toContain('not-a-real-token-but-secret');
+    expect(raw.join('\n')).not.toContain('34600000045');
+  });
+
+  it('probes are not logged', async () => {
+    const before = broker.logs.length;
+    await broker.device().get(`${broker.url}/healthz`);
+    expect(broker.logs.slice(before).map((l) => JSON.parse(l).req?.path)).not.toContain('/healthz');
+  });
+});
+
+function cookieOf(device: unknown): string {
+  const jar = (device as { cookies: Map<string, Map<string, string>> }).cookies.get('127.0.0.1')!;
+  return decodeURIComponent(jar.get('vsid')!).replace(/^s:/, '').split('.')[0];
+}
