@@ -387,7 +387,7 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
         await sessions.set('sid-1', data);
         const read = await sessionsOf(await another()).get('sid-1');
         expect(read).toMatchObject({ ownerId: 'owner-1', cookie: { httpOnly: true, sameSite: 'lax' } });
-        expect(new Date((read as { cookie: { expires: string } }).cookie.expires).getTime()).toBe(new Date(data.cookie.expires!).getTime());
+        expect(new Date((read as unknown as { cookie: { expires: string } }).cookie.expires).getTime()).toBe(new Date(data.cookie.expires!).getTime());
         await sessions.destroy('sid-1');
         expect(await sessions.get('sid-1')).toBeFalsy();
         expect(await sessions.get('never-set')).toBeFalsy();

@@ -25,6 +25,8 @@ export function connect(url: string, logger?: StoreLogger): Redis {
     maxRetriesPerRequest: 1,
     commandTimeout: 2000,
     connectTimeout: 3000,
+    // how long a disconnect waits for the socket to close (its timer outlives a socket that never connected)
+    disconnectTimeout: 500,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
     // after a failover the old primary answers READONLY: reconnect (DNS/Sentinel then finds the new one)
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),

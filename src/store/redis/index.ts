@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isFinal, type AuthorizationState, type Verification } from '../../domain/verification.js';
+import { isFinal, type Verification } from '../../domain/verification.js';
 import { StoreUnavailable } from '../../errors.js';
 import type { OutboxMessage, Store } from '../store.js';
+import { packAuthorizationState, packVerification, unpackAuthorizationState, unpackVerification } from './compact.js';
 import { connect, guard, waitUntilReady, type StoreLogger } from './connection.js';
 import { keyLayout } from './keys.js';
 import { createRedisOutbox, messageArgs } from './outbox.js';
@@ -11,8 +12,8 @@ import { RedisSessionStore } from './sessions.js';
 
 /** how long verifications stay readable after they expire (as in the SQLite store), then Redis drops them */
 const RETENTION_MS = 24 * 3600 * 1000;
-/** how many verification ids the developer page's "recent" index keeps */
-const RECENT_KEPT = 1000;
+/** how many verification ids the "recent" index keeps: the developer page shows 50; 100 stay in a compact listpack */
+const RECENT_KEPT = 100;
 /** optimistic update: tries before giving up on a record that keeps changing under us */
 const UPDATE_TRIES = 50;
 
@@ -26,7 +27,8 @@ export interface RedisStoreOptions {
 /**
  * The shared store for several broker instances (see keys.ts for the key layout). Each record is the same
  * JSON the SQLite store keeps in a row, under its own key with a TTL, so nothing needs a cleanup job except
- * the index entries of records that expired.
+ * the index entries of records that expired. Verifications, authorization states and sessions are deflated
+ * (compact.ts) to keep an in-flight verification within 1 KiB.
  *
  * updateVerification is optimistic: read the record, run the (pure) change, then a Lua compare-and-set writes
  * the result and its outbox messages only if the record is still what the change saw, else it runs again on the
@@ -45,16 +47,16 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
   const updateVerification = async (id: string, change: Parameters<Store['updateVerification']>[1]) => {
     for (let attempt = 1; attempt <= UPDATE_TRIES; attempt++) {
-      const current = await guard(() => client.get(keys.verification(id)));
+      const current = await guard(() => client.getBuffer(keys.verification(id)));
       if (current === null) return undefined;
       // outside guard: what the change throws is the caller's business, not an outage
-      const result = change(JSON.parse(current) as Verification);
+      const result = change(unpackVerification(id, current));
       if (!result) return undefined;
       const { next } = result;
       const messages: OutboxMessage[] = result.outbox ?? [];
       const written = await guard(() =>
         scripts.updateVerification(
-          p, id, current, JSON.stringify(next), ttlOf(next), isFinal(next.status) ? '1' : '0', Date.parse(next.expiresAt),
+          p, id, current, packVerification(next), ttlOf(next), isFinal(next.status) ? '1' : '0', Date.parse(next.expiresAt),
           Date.now(), messages.length, ...messageArgs(messages),
         ),
       );
@@ -73,7 +75,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       guard(async () => {
         const tx = client
           .multi()
-          .set(keys.verification(v.id), JSON.stringify(v), 'PX', ttlOf(v), 'NX')
+          .set(keys.verification(v.id), packVerification(v), 'PX', ttlOf(v), 'NX')
           .zadd(keys.recentVerifications, Date.parse(v.createdAt), v.id)
           .zremrangebyrank(keys.recentVerifications, 0, -RECENT_KEPT - 1);
         if (!isFinal(v.status)) tx.zadd(keys.openVerifications, Date.parse(v.expiresAt), v.id);
@@ -82,14 +84,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         if (failed) throw failed[0];
         if (results?.[0][1] !== 'OK') throw new Error(`verification ${v.id} already exists`);
       }),
-    getVerification: (id) => guard(async () => parse<Verification>(await client.get(keys.verification(id)))),
+    getVerification: (id) =>
+      guard(async () => {
+        const stored = await client.getBuffer(keys.verification(id));
+        return stored ? unpackVerification(id, stored) : undefined;
+      }),
     updateVerification,
     listRecentVerifications: (limit) =>
       guard(async () => {
         const ids = await client.zrevrange(keys.recentVerifications, 0, limit - 1);
         if (ids.length === 0) return [];
-        const rows = await client.mget(ids.map(keys.verification));
-        return rows.flatMap((row) => (row ? [JSON.parse(row) as Verification] : []));
+        const rows = await client.mgetBuffer(ids.map(keys.verification));
+        return rows.flatMap((row, i) => (row ? [unpackVerification(ids[i], row)] : []));
       }),
     listExpiredVerificationIds: (now, limit) => guard(async () => (await scripts.expiredVerifications(p, now.getTime(), limit)) as string[]),
 
@@ -97,9 +103,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       guard(async () => {
         const ttl = Date.parse(s.expiresAt) - Date.now();
         // an already expired state could never be consumed: nothing to keep
-        if (ttl > 0) await client.set(keys.authorizationState(s.state), JSON.stringify(s), 'PX', ttl);
+        if (ttl > 0) await client.set(keys.authorizationState(s.state), packAuthorizationState(s), 'PX', ttl);
       }),
-    consumeAuthorizationState: (state) => guard(async () => parse<AuthorizationState>(await client.getdel(keys.authorizationState(state)))),
+    consumeAuthorizationState: (state) =>
+      guard(async () => {
+        const stored = await client.getdelBuffer(keys.authorizationState(state));
+        return stored ? unpackAuthorizationState(state, stored) : undefined;
+      }),
 
     putRecord: (ns, key, value, ttlSeconds) =>
       guard(async () => {

@@ -2,12 +2,13 @@
  * Every key the Redis store writes, under one prefix (REDIS_KEY_PREFIX, default `broker:`) so several
  * brokers, or test runs, can share a Redis. `{p}` is the prefix.
  *
- *   {p}v:{id}            string   verification JSON; expires `expiresAt` + retention
+ *   {p}v:{id}            string   verification, compacted (compact.ts); expires `expiresAt` + retention
  *   {p}v:open            zset     unfinished verification ids by expiresAt (ms), for the expiry sweeper
- *   {p}v:recent          zset     the newest verification ids by createdAt (ms), capped, for the developer page
- *   {p}st:{state}        string   authorization state JSON; expires at its `expiresAt`; taken with GETDEL
+ *   {p}v:recent          zset     the 100 newest verification ids by createdAt (ms), for the developer page
+ *   {p}st:{state}        string   authorization state, compacted; expires at its `expiresAt`;
+ *                                 taken with GETDEL
  *   {p}r:{ns}:{key}      string   facade record JSON, optional TTL (ns and key URI-encoded)
- *   {p}s:{sid}           string   express-session JSON; expires with the cookie
+ *   {p}s:{sid}           string   express-session data, compacted; expires with the cookie
  *   {p}rl:{limiter}:{k}  string   rate-limiter-flexible counters (RateLimiterRedis)
  *   {p}ob:d:{id}         hash     webhook delivery (an OutboxMessage plus its delivery state)
  *   {p}ob:due            zset     deliveries waiting for a worker by the time they may be claimed

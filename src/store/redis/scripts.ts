@@ -155,7 +155,7 @@ end
 return removed
 `;
 
-type Script = (...args: (string | number)[]) => Promise<unknown>;
+type Script = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 /** Registers the scripts on a client (EVALSHA, loading the script again after a Redis restart). */
 export function defineScripts(client: Redis) {

@@ -1,12 +1,13 @@
 import session from 'express-session';
 import type { Redis } from 'ioredis';
 import type { KeyLayout } from './keys.js';
+import { packSession, unpackSession } from './compact.js';
 import { guard } from './connection.js';
 
 const DEFAULT_TTL_MS = 24 * 3600 * 1000;
 
 /**
- * express-session's store over ioredis: one JSON string per session that expires with the cookie.
+ * express-session's store over ioredis: one (deflated) JSON value per session that expires with the cookie.
  * (connect-redis 9 supports only the `redis` client and 10 needs Node 22, so this is the few lines it would be.)
  * Errors reach express-session as StoreUnavailable, which it passes to the error handler: a 503, not a crash.
  */
@@ -20,14 +21,14 @@ export class RedisSessionStore extends session.Store {
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
     settle(
-      guard(() => this.client.get(this.keys.session(sid))).then((json) => (json ? (JSON.parse(json) as session.SessionData) : null)),
+      guard(() => this.client.getBuffer(this.keys.session(sid))).then((stored) => (stored ? unpackSession(stored) : null)),
       callback,
     );
   }
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     settle(
-      guard(() => this.client.set(this.keys.session(sid), JSON.stringify(data), 'PX', ttlOf(data))),
+      guard(() => this.client.set(this.keys.session(sid), packSession(data), 'PX', ttlOf(data))),
       callback,
     );
   }
