@@ -26,7 +26,12 @@ async function main() {
     v = await api(`/v1/verifications/${encodeURIComponent(id)}`);
     v = await ensureCodeSent(v);
   } catch (err) {
-    return explain(err);
+    explain(err);
+    if (!state.done) {
+      $('#otp-lead').textContent = 'We could not send you a code just now.';
+      $('#restart').hidden = false;
+    }
+    return;
   }
   show(v);
   setInterval(tick, 250);
@@ -130,6 +135,11 @@ form.addEventListener('submit', async (event) => {
   } catch (err) {
     confirm.disabled = false;
     confirm.textContent = 'Confirm';
+    if (err.code === 'CONFLICT') {
+      // verified meanwhile (a second tab, a double tap) or no code out: the verification itself says which
+      const v = await api(`/v1/verifications/${encodeURIComponent(id)}`).catch(() => null);
+      if (v) return show(v);
+    }
     explain(err);
   }
 });
@@ -144,8 +154,8 @@ resend.addEventListener('click', async () => {
     resendStatus.textContent = `We sent a new code${typeof sent.sendsRemaining === 'number' ? ` (${sent.sendsRemaining} more can be sent)` : ''}. Only the newest code works.`;
     codeInput.value = '';
     codeInput.focus();
-    const fresh = await api(`/v1/verifications/${encodeURIComponent(id)}`).catch(() => null);
-    applyOtp({ ...fresh?.otp, nextResendAt: sent.nextResendAt ?? fresh?.otp?.nextResendAt, sendsRemaining: sent.sendsRemaining ?? fresh?.otp?.sendsRemaining });
+    state.expiresAt = 0;
+    applyOtp(sent.verification?.otp ?? sent);
   } catch (err) {
     if (err.code === 'TOO_MANY_REQUESTS') {
       const seconds = Number(err.headers?.get('retry-after')) || Number(err.body.retryAfter) || 30;
@@ -165,6 +175,8 @@ function explain(err) {
   switch (err.code) {
     case 'INVALID_OTP': {
       const left = err.body.attemptsRemaining;
+      // the last wrong code fails the verification
+      if (left === 0) return stop('That code was not right either, and it was the last attempt: this verification is blocked for your security.', 'Start again to get a new code.', 'Verification blocked');
       if (typeof left === 'number') showAttempts(left);
       codeInput.setAttribute('aria-invalid', 'true');
       codeError.textContent = typeof left === 'number'

@@ -74,7 +74,8 @@ function render(v) {
     ['Method', by],
     v.operator && ['Operator', v.operator],
     ['Network', v.network],
-    v.reason && [v.status === 'verified' ? 'Why SMS' : 'Reason', describeReason(v.reason)],
+    fallbackReason(v) && ['Why SMS', describeReason(fallbackReason(v))],
+    v.reason && v.status !== 'verified' && v.reason !== fallbackReason(v) && ['Reason', describeReason(v.reason)],
     ['Started', formatDateTime(v.createdAt)],
     v.verifiedAt && ['Verified', `${formatDateTime(v.verifiedAt)} (${seconds(v.createdAt, v.verifiedAt)} after start)`],
     ['Verification id', el('code', {}, v.id)],
@@ -83,6 +84,11 @@ function render(v) {
 
   renderToken(v.sessionToken);
   renderTimeline(v.events ?? []);
+}
+
+/** Why the silent leg gave way to SMS: the verification keeps it only until it finishes, the timeline for good. */
+function fallbackReason(v) {
+  return v.events?.find((e) => e.type === 'fallback_required')?.detail?.reason;
 }
 
 function setOutcome(tone, title, sub) {
