@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { types } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { maskPhoneNumber } from './phone.js';
 
@@ -31,8 +32,11 @@ function censor(value: unknown, path: string[]): unknown {
  * default serializer copies every enumerable field, and an HTTP client's error carries the request it made
  * (an operator's bearer token, a phone number in the body).
  */
-export function serializeError(err: unknown, depth = 0): unknown {
-  if (!(err instanceof Error) || depth > 4) return err instanceof Error ? { type: err.name } : err;
+export function serializeError(value: unknown, depth = 0): unknown {
+  // isNativeError: also errors made in another realm (a native module's, a vm context's)
+  if (!(value instanceof Error || types.isNativeError(value))) return value;
+  const err = value as Error;
+  if (depth > 4) return { type: err.name };
   const { code, status } = err as { code?: unknown; status?: unknown };
   return {
     type: err.name,
