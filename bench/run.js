@@ -23,7 +23,7 @@ const plan = quick
       warmupS: 0.5,
       durationS: 2.5,
       flows: { warmupCount: 20, warmupMs: 1000, count: 400, durationMs: 3000 },
-      codeChecks: { warmup: 50, count: 300, prepareMs: 8000 },
+      codeChecks: { warmup: 50, count: 400, prepareMs: 5000 },
       memoryCount: 300,
       limitS: 90,
     }

@@ -3,6 +3,31 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Components of the broker's work. A sample is charged to the nearest frame (from the leaf up) outside node
+ * core, so node core and native work (sockets, crypto, JSON) goes to the library or code that asked for it;
+ * fetch counts as a library though Node bundles it. Samples with only node core frames are named by them.
+ */
+const COMPONENTS = [
+  ['HTTP client: fetch (undici, used by openid-client)', /node:internal\/deps\/undici/],
+  ['HTTP client: axios (Number Verification call)', /node_modules\/(axios|follow-redirects|proxy-from-env|form-data)\//],
+  ['JWT sign/verify (jose)', /node_modules\/jose\//],
+  ['openid-client / oauth4webapi (incl. its WebCrypto)', /node_modules\/(openid-client|oauth4webapi)\//],
+  ['store (SQLite / Redis)', /node_modules\/(better-sqlite3|ioredis|@ioredis|redis-parser|rate-limiter-flexible|cluster-key-slot|denque|standard-as-callback)\/|\/dist\/store\//],
+  ['session (express-session, cookies)', /node_modules\/(express-session|cookie|cookie-signature|on-headers|uid-safe|random-bytes|crc)\//],
+  ['helmet', /node_modules\/helmet\//],
+  ['validation (zod, libphonenumber-js)', /node_modules\/(zod|libphonenumber-js)\//],
+  ['logging (pino)', /node_modules\/(pino|pino-std-serializers|@pinojs|sonic-boom|thread-stream)/],
+  ['broker code (dist/, other than the store)', /\/dist\//],
+  ['Express, router, body parsing, send', /node_modules\/(express|router|body-parser|raw-body|finalhandler|send|serve-static|etag|fresh|parseurl|path-to-regexp|content-type|type-is|mime-types|mime-db|accepts|negotiator|qs|depd|statuses|http-errors|iconv-lite|encodeurl|escape-html|vary|merge-descriptors|range-parser|media-typer|content-disposition|proxy-addr|forwarded|ipaddr\.js|on-finished|ee-first|unpipe|debug|ms|bytes|destroy)\//],
+];
+const RESPONSE_WRAPPERS = /node_modules\/(express-session|on-headers)\//;
+const CORE_ONLY = [
+  ['node:http server (parsing, writing responses)', /node:_http_server|node:_http_incoming|node:_http_outgoing|node:_http_common/],
+  ['node:http client', /node:_http_client|node:_http_agent/],
+  ['sockets and streams', /node:net|node:internal\/stream|node:internal\/streams|node:stream/],
+];
+
 /** Where a script belongs: a package under node_modules, the broker (dist/…), or node itself. */
 function ownerOf(url) {
   if (!url) return '(native / gc / idle)';
@@ -35,6 +60,23 @@ export function summariseProfile(file, { top = 25, window } = {}) {
   }
   const isCore = (node) => !node.callFrame.url || node.callFrame.url.startsWith('node:');
   const callers = new Map();
+  const components = new Map();
+  const componentOf = (id) => {
+    const leaf = byId.get(id).callFrame.functionName;
+    if (leaf === '(garbage collector)') return 'garbage collector';
+    if (leaf === '(program)') return '(program: V8 and native, unattributed)';
+    let core;
+    for (let node = byId.get(id); node; node = parentOf.has(node.id) ? byId.get(parentOf.get(node.id)) : undefined) {
+      const url = node.callFrame.url;
+      const hit = COMPONENTS.find(([, re]) => re.test(url));
+      // express-session and on-headers wrap res.end/writeHead: writing the response is not theirs
+      if (hit && core && RESPONSE_WRAPPERS.test(url)) return core;
+      if (hit) return hit[0];
+      if (url && !url.startsWith('node:')) return `other: ${ownerOf(url)}`;
+      core ??= CORE_ONLY.find(([, re]) => re.test(url))?.[0];
+    }
+    return core ?? 'node core, other (timers, microtasks, crypto callbacks)';
+  };
   const functions = new Map();
   const owners = new Map();
   let total = 0;
@@ -54,13 +96,22 @@ export function summariseProfile(file, { top = 25, window } = {}) {
     while (isCore(caller) && parentOf.has(caller.id)) caller = byId.get(parentOf.get(caller.id));
     const callerKey = isCore(caller) ? key : labelOf(caller.callFrame);
     callers.set(callerKey, (callers.get(callerKey) ?? 0) + us);
+    const component = componentOf(id);
+    components.set(component, (components.get(component) ?? 0) + us);
   }
   const rank = (map) =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Number(((100 * us) / total).toFixed(1)) }));
-  return { busyMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000), functions: rank(functions), byCaller: rank(callers), owners: rank(owners) };
+  return {
+    busyMs: Math.round(total / 1000),
+    idleMs: Math.round(idle / 1000),
+    components: rank(components),
+    functions: rank(functions),
+    byCaller: rank(callers),
+    owners: rank(owners),
+  };
 }
 
 function labelOf(callFrame) {
@@ -69,7 +120,9 @@ function labelOf(callFrame) {
 }
 
 export function formatProfile(summary) {
-  const lines = [`busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`, '  self time by owner:'];
+  const lines = [`busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`, '  by component (node core and native work charged to the component that asked for it):'];
+  for (const c of summary.components) lines.push(`    ${String(c.pct).padStart(5)}%  ${String(c.ms).padStart(6)} ms  ${c.name}`);
+  lines.push('  self time by owner:');
   for (const o of summary.owners) lines.push(`    ${String(o.pct).padStart(5)}%  ${String(o.ms).padStart(6)} ms  ${o.name}`);
   lines.push('  top functions (self time):');
   for (const f of summary.functions) lines.push(`    ${String(f.pct).padStart(5)}%  ${String(f.ms).padStart(6)} ms  ${f.name}`);
