@@ -21,9 +21,9 @@ const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).
 const plan = quick
   ? {
       warmupS: 0.5,
-      durationS: 2.5,
-      flows: { warmupCount: 20, warmupMs: 1000, count: 400, durationMs: 3000 },
-      codeChecks: { warmup: 50, count: 400, prepareMs: 5000 },
+      durationS: 2,
+      flows: { warmupCount: 20, warmupMs: 1000, count: 400, durationMs: 2500 },
+      codeChecks: { warmup: 50, count: 400, prepareMs: 4000 },
       memoryCount: 300,
       limitS: 90,
     }

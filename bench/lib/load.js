@@ -8,7 +8,8 @@ import autocannon from 'autocannon';
 export async function load({ url, connections = 50, duration, amount, requests, method = 'GET', headers, body, expect = [200], timeoutS = 10 }) {
   const target = new URL(url);
   if (!target.hostname.startsWith('127.')) throw new Error(`refusing to load ${url}: loopback (127.0.0.0/8) only`);
-  const options = { url, connections, method, headers, body, timeout: timeoutS, ...(requests && { requests }) };
+  // autocannon refuses more connections than requests
+  const options = { url, connections: amount ? Math.min(connections, amount) : connections, method, headers, body, timeout: timeoutS, ...(requests && { requests }) };
   if (amount) options.amount = amount;
   else options.duration = duration;
   const instance = autocannon(options);
