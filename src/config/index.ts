@@ -9,15 +9,16 @@ import { sessionTokensEnvDoc, sessionTokensEnvSchema } from './session-tokens.js
 import { webhooksConfigOf, webhooksEnvDoc, webhooksEnvSchema, type ApplicationFileEntry, type WebhooksConfig } from './webhooks.js';
 import { otpEnvDoc, otpEnvSchema } from './otp.js';
 import { smsEnvDoc, smsEnvSchema, type SmsConfig } from '../otp/sms/config.js';
+import { compatConfigOf, compatEnvDoc, compatEnvSchema, type CompatConfig } from './compat.js';
 
 export { ConfigInvalid, type Env, type EnvDoc } from './env.js';
 export type { OperatorConfig } from './operators.js';
 export type { WebhookApplication, WebhooksConfig } from './webhooks.js';
 
-const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape).extend(otpEnvSchema.shape).extend(sessionTokensEnvSchema.shape).extend(webhooksEnvSchema.shape);
+const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape).extend(otpEnvSchema.shape).extend(sessionTokensEnvSchema.shape).extend(webhooksEnvSchema.shape).extend(compatEnvSchema.shape);
 
 /** Every variable the broker reads, in the order `.env.example` and the README list them. */
-export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...otpEnvDoc, ...smsEnvDoc, ...sessionTokensEnvDoc, ...webhooksEnvDoc, ...sandboxEnvDoc];
+export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...otpEnvDoc, ...smsEnvDoc, ...sessionTokensEnvDoc, ...webhooksEnvDoc, ...compatEnvDoc, ...sandboxEnvDoc];
 
 export interface Config {
   port: number;
@@ -67,6 +68,8 @@ export interface Config {
     countriesDeny: string[];
   };
   sms: SmsConfig;
+  /** the compatibility facades (src/compat) */
+  compat: CompatConfig;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {
@@ -158,6 +161,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
       countriesDeny: env.SMS_COUNTRIES_DENY,
     },
     sms: sms.data,
+    compat: compatConfigOf(env),
   };
   return deepFreeze(config);
 }

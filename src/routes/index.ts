@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import { adminAuth } from '../http/admin-auth.js';
 import { requireJson } from '../http/require-json.js';
+import * as compat from '../compat/index.js';
 import { callback } from './callback.js';
 import { checkCodeRoute } from './check-code.js';
 import { fallback } from './request-fallback.js';
@@ -44,6 +45,30 @@ export function routes(deps: BrokerDeps): Router {
   router.post('/v1/verifications/:id/fallback', ...json, fallback(deps));
   router.post('/v1/verifications/:id/code', ...json, checkCodeRoute(deps));
   router.post('/v1/verifications/:id/resend', ...json, resendCode(deps));
+
+  // compatibility facades (src/compat, docs/compatibility.md): other systems' APIs over the same flows;
+  // each endpoint brings its own parser, guard and error format (COMPAT_FACADES picks which are served)
+  const facades = deps.config.compat.facades;
+  if (facades.includes('cloudsoftphone')) {
+    const csp = deps.config.compat.cloudSoftphone.path; // default /compat/cloudsoftphone
+    router.get(`${csp}/verify_number`, ...compat.verifyNumber(deps)); // the app: number in the query
+    router.post(`${csp}/verify_number`, ...compat.verifyNumber(deps)); // the app: form or JSON
+    router.post(`${csp}/check`, ...compat.checkPin(deps)); // provisioning backend, API key
+  }
+  if (facades.includes('mpass')) {
+    router.get('/mpass-web/rest/mv/msg', ...compat.sendSms(deps)); // channel key
+    router.get('/mpass-web/rest/mv/verify', ...compat.verifyOtp(deps)); // channel key
+  }
+  if (facades.includes('wso2')) {
+    router.get('/scim2/Users/:id', ...compat.getUser(deps)); // API key
+    router.patch('/scim2/Users/:id', ...compat.patchUser(deps)); // API key
+    router.post('/api/identity/user/v1.0/validate-code', ...compat.validateCode(deps, 'privileged')); // API key
+    router.post('/api/identity/user/v1.0/me/validate-code', ...compat.validateCode(deps, 'me')); // user JWT
+    router.post('/api/identity/user/v1.0/resend-code', ...compat.resendCodeRoute(deps, 'privileged')); // API key
+    router.post('/api/identity/user/v1.0/me/resend-code', ...compat.resendCodeRoute(deps, 'me')); // user JWT
+    router.get('/compat/wso2/users/:id/silent-verify', ...compat.silentVerify(deps)); // user JWT or API key
+    router.get('/compat/wso2/users/:id/silent-verify/done', ...compat.silentVerifyDone(deps)); // the device, after /callback
+  }
 
   // admin: webhook deliveries, behind the admin API key
   const admin = adminAuth(deps);

@@ -1,0 +1,47 @@
+import type { RequestHandler } from 'express';
+import type { BrokerDeps } from '../../deps.js';
+import { checkOwnedCode } from '../../flows/otp/check-code.js';
+import { adminAuth } from '../../http/admin-auth.js';
+import { parseE164 } from '../../phone.js';
+import type { FacadeRoute } from '../errors.js';
+import { fieldsOf, readBody } from './input.js';
+import { cloudSoftphoneErrors, CloudSoftphoneRefusal } from './messages.js';
+import { forgetToken, ownerIdFor, verificationIdFor } from './tokens.js';
+
+/**
+ * POST {COMPAT_CLOUDSOFTPHONE_PATH}/check {phoneNumber, pin, authToken}: the provisioning backend asks
+ * whether the PIN the user typed is the one sent to that number for that token (backend API key).
+ *
+ * Rules:
+ * - all three are required; the token must be one the broker issued, for a verification bound to it
+ *   (ownerId) and to this very number; otherwise 403, and nothing says which part was wrong;
+ * - the PIN is checked by the same flow as the native API: attempts limited per verification, single use,
+ *   expiry; a success fires verification.succeeded (the flow writes it to the outbox);
+ * - success is 200 {"verified": true, "phoneNumber"}; anything else a 4xx {"message"}.
+ */
+export function checkPin(deps: BrokerDeps): FacadeRoute {
+  const handler: RequestHandler = async (req, res) => {
+    const { phoneNumber, pin, authToken } = fieldsOf(req);
+    if ([phoneNumber, pin, authToken].some((v) => typeof v !== 'string' || v === '')) {
+      throw new CloudSoftphoneRefusal(400, 'The phone number, PIN and authToken are all required.');
+    }
+    const number = numberOf(phoneNumber as string);
+    const found = await verificationIdFor(deps, authToken);
+    const verification = found && (await deps.store.getVerification(found.verificationId));
+    if (!found || !verification || verification.ownerId !== ownerIdFor(found.digest) || verification.phoneNumber !== number) {
+      throw new CloudSoftphoneRefusal(403, 'The PIN cannot be checked: the token does not belong to this number.');
+    }
+    await checkOwnedCode(deps, verification, pin);
+    await forgetToken(deps, found.digest);
+    res.set('Cache-Control', 'no-store').status(200).json({ verified: true, phoneNumber: number });
+  };
+  return [adminAuth(deps), ...readBody(deps), handler, cloudSoftphoneErrors(deps)];
+}
+
+function numberOf(value: string): string {
+  try {
+    return parseE164(value);
+  } catch {
+    throw new CloudSoftphoneRefusal(400, /^\+?[0-9]{1,20}$/.test(value) ? `The number ${value} is invalid.` : 'The phone number is invalid.');
+  }
+}

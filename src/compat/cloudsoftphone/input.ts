@@ -1,0 +1,64 @@
+import type { IncomingMessage } from 'node:http';
+import express, { type RequestHandler } from 'express';
+import type { BrokerDeps } from '../../deps.js';
+import { parseE164 } from '../../phone.js';
+import { CloudSoftphoneRefusal } from './messages.js';
+
+export type Fields = Record<string, unknown>;
+
+/**
+ * The request body, as the Cloud Softphone portal can be configured to send it: the Content-Type decides,
+ * JSON for application/json and a form for anything else (the app's default is
+ * application/x-www-form-urlencoded, even when it sends no Content-Type at all).
+ */
+export function readBody(deps: BrokerDeps): RequestHandler[] {
+  const isJson = (req: IncomingMessage) => /^\s*application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+  return [
+    express.json({ limit: deps.config.bodyLimit, type: isJson }),
+    express.urlencoded({ limit: deps.config.bodyLimit, extended: false, type: (req) => !isJson(req) }),
+  ];
+}
+
+/**
+ * The request's parameters: the query string (the verifier URL may carry one even for POST) overlaid by the
+ * body. A JSON body that is not an object is not a request the portal can produce.
+ */
+export function fieldsOf(req: Parameters<RequestHandler>[0]): Fields {
+  if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
+    throw new CloudSoftphoneRefusal(400, 'The request could not be understood.');
+  }
+  return { ...(req.query as Fields), ...(req.body as Fields | undefined) };
+}
+
+/**
+ * The number from the first configured field that carries one (COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS).
+ *
+ * Rules:
+ * - the app sends E.164 with its `+` and no formatting (seed 000), so that is what is accepted, and it must
+ *   be a valid number for libphonenumber-js, exactly as on the native API;
+ * - the refusal names what the user typed when it is short and number-like, as the seed's own example
+ *   does ("The number +155 is invalid."), so the sentence stays complete within 100 characters;
+ * - two fields with different numbers are refused rather than guessed between.
+ */
+export function numberFrom(fields: Fields, names: readonly string[]): string {
+  const given = names.map((name) => fields[name]).filter((v) => v !== undefined && v !== '');
+  if (given.length === 0) throw new CloudSoftphoneRefusal(400, 'Please enter your phone number.');
+  if (new Set(given.map(String)).size > 1) throw new CloudSoftphoneRefusal(400, 'The request carries two different numbers.');
+  const value = given[0];
+  try {
+    return parseE164(value);
+  } catch {
+    const shown = typeof value === 'string' && /^\+?[0-9 ()./-]{1,24}$/.test(value) ? `The number ${value.trim()} is invalid.` : 'The phone number is invalid.';
+    throw new CloudSoftphoneRefusal(400, shown);
+  }
+}
+
+/** A plain text parameter (appid, version): absent, or one short line of safe characters. */
+export function labelFrom(fields: Fields, names: readonly string[], what: string): string | undefined {
+  const value = names.map((name) => fields[name]).find((v) => v !== undefined && v !== '');
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[\w .+:()/-]{1,100}$/.test(value)) {
+    throw new CloudSoftphoneRefusal(400, `The app sent an invalid ${what}. Please update the app.`);
+  }
+  return value;
+}

@@ -1,0 +1,95 @@
+import type { RequestHandler } from 'express';
+import type { BrokerDeps } from '../../deps.js';
+import { event } from '../../domain/verification.js';
+import { BrokerError } from '../../errors.js';
+import { startVerification } from '../../flows/start-verification.js';
+import { adminAuth } from '../../http/admin-auth.js';
+import type { FacadeRoute } from '../errors.js';
+import { IdentityError, identityErrors } from './errors.js';
+import { meUser } from './user-auth.js';
+import { commitUser, loadUser, ownerIdFor, settleUser, USER_ID } from './users.js';
+
+/**
+ * GET /compat/wso2/users/{id}/silent-verify[?redirect=true][&returnUrl=…]: beyond WSO2, the number waiting
+ * to become primary is proved by the operator instead of an SMS code, when the device is on cellular data.
+ *
+ * Rules:
+ * - the caller is the user (their JWT, `sub` = {id}) or the customer's backend (API key), which then hands
+ *   the returned authUrl to the app; the device must open it over its mobile network;
+ * - it is the native silent flow: startVerification (network cellular) prepares the operator request, the
+ *   operator sends the device to /callback (complete-silent-auth.ts), and /callback sends it on to this
+ *   facade's done page, which settles the user (the number becomes primary, `phone_number.updated` fires)
+ *   and sends the device to `returnUrl` (checked against RETURN_URL_PREFIXES by the start flow), or to the
+ *   sample result page, with `verificationId` and `status`;
+ * - if the operator cannot prove the number, /callback falls back to SMS as usual and that code is then the
+ *   one validate-code expects; the code sent earlier stays valid until then;
+ * - no operator for the number → 409 UAV-10001 (verify with the SMS code instead); nothing waiting → 400 18005.
+ */
+export function silentVerify(deps: BrokerDeps): FacadeRoute {
+  const handler: RequestHandler = async (req, res) => {
+    const userId = String(req.params.id);
+    const stored = await loadUser(deps, userId);
+    const user = stored && (await settleUser(deps, stored));
+    if (!user?.pending) throw new IdentityError(400, '18005', 'Recovery data not found', 'No new mobile number of this user is waiting for verification.');
+    const returnUrl = typeof req.query.returnUrl === 'string' ? req.query.returnUrl : undefined;
+
+    let started;
+    try {
+      started = await startVerification(deps, { phoneNumber: user.pending.e164, network: 'cellular', returnUrl, ownerId: ownerIdFor(userId) });
+    } catch (err) {
+      if (err instanceof BrokerError && err.code === 'INVALID_ARGUMENT') throw new IdentityError(400, '18013', 'Bad Request', err.message);
+      throw err;
+    }
+    const { verification, authUrl } = started;
+    if (!authUrl) throw new IdentityError(409, 'UAV-10001', 'Unsupported verification channel', 'Silent verification is not available for this number; verify it with the SMS code.');
+
+    const done = `${deps.config.publicUrl}/compat/wso2/users/${encodeURIComponent(userId)}/silent-verify/done`;
+    // the done page is the broker's own, so it needs no RETURN_URL_PREFIXES entry (those guard redirects to
+    // others' sites); nobody has the authUrl yet, so nothing can reach /callback before this is written
+    await deps.store.updateVerification(verification.id, (v) => ({
+      next: { ...v, returnUrl: done, events: [...v.events, event('compat_request', { facade: 'wso2', scenario: 'silent_verify' }, deps.now())] },
+    }));
+    await commitUser(deps, { ...user, pending: { ...user.pending, silent: { verificationId: verification.id, ...(verification.returnUrl && { returnUrl: verification.returnUrl }) } } });
+
+    res.set('Cache-Control', 'no-store');
+    if (req.query.redirect === 'true') return res.redirect(302, authUrl);
+    res.status(200).json({ verificationId: verification.id, authUrl });
+  };
+  return [userOrBackend(deps), handler, identityErrors(deps)];
+}
+
+/** GET /compat/wso2/users/{id}/silent-verify/done?verificationId&status: where /callback sends the device. */
+export function silentVerifyDone(deps: BrokerDeps): FacadeRoute {
+  const handler: RequestHandler = async (req, res) => {
+    const userId = String(req.params.id);
+    const verificationId = typeof req.query.verificationId === 'string' ? req.query.verificationId : '';
+    const stored = await loadUser(deps, userId);
+    const silent = stored?.pending?.silent?.verificationId === verificationId ? stored.pending.silent : undefined;
+    const verification = silent && (await deps.store.getVerification(silent.verificationId));
+    if (!stored || !silent || !verification) throw new IdentityError(404, '18005', 'Recovery data not found', 'No silent verification of this user has that id.');
+    await settleUser(deps, stored);
+    const target = new URL(silent.returnUrl ?? `${deps.config.publicUrl}/result.html`);
+    target.searchParams.set('verificationId', verification.id);
+    target.searchParams.set('status', verification.status);
+    res.set('Cache-Control', 'no-store').redirect(302, target.href);
+  };
+  return [handler, identityErrors(deps)];
+}
+
+/** the user themselves (JWT with sub = {id}) or the backend (API key) */
+function userOrBackend(deps: BrokerDeps): RequestHandler {
+  const user = meUser(deps);
+  const backend = adminAuth(deps);
+  return (req, res, next) => {
+    const id = String(req.params.id);
+    if (!USER_ID.test(id)) return next(new IdentityError(400, '18003', 'Invalid User', 'The user id is not valid.'));
+    backend(req, res, (notBackend?: unknown) => {
+      if (!notBackend) return next();
+      user(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        if (res.locals.wso2UserId !== id) return next(new IdentityError(403, '17002', 'Invalid Credentials', 'The access token is for another user.'));
+        next();
+      });
+    });
+  };
+}

@@ -1,0 +1,66 @@
+import express, { type RequestHandler } from 'express';
+import type { BrokerDeps } from '../../deps.js';
+import type { Verification } from '../../domain/verification.js';
+import { BrokerError } from '../../errors.js';
+import { checkOwnedCode } from '../../flows/otp/check-code.js';
+import { otpSecret } from '../../flows/otp/send-code.js';
+import { codeMatches } from '../../otp/code.js';
+import type { FacadeRoute } from '../errors.js';
+import { IdentityError, identityErrors } from './errors.js';
+import { scenarioOf } from './scenario.js';
+import { meUser, namedUserId, privileged } from './user-auth.js';
+import { loadUser, ownerIdFor, pendingOf, settleUser } from './users.js';
+
+/**
+ * POST /api/identity/user/v1.0/validate-code (privileged: backend API key, the user named — see
+ * user-auth.ts) and POST /api/identity/user/v1.0/me/validate-code (the user's own JWT):
+ * `{"code", "properties": []}` → 200 with no body, as in seed 004.
+ *
+ * Rules:
+ * - the code is checked by the same flow as the native API (attempts limited per verification, single
+ *   use, expiry) against the numbers the user has waiting (of the RecoveryScenario, when one is given);
+ * - when several numbers wait, the code's own verification is found by its hash first, so a right code
+ *   costs no other number an attempt; a wrong one counts against every waiting number (a guess tried on
+ *   each is one guess at each);
+ * - on success the number becomes verified (and primary, for a primary change) and
+ *   `phone_number.updated` fires (users.ts settleUser);
+ * - refusals use WSO2's codes: 18001 invalid code, 18002 expired, 18003 invalid user, 18005 nothing waiting.
+ */
+export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): FacadeRoute {
+  const handler: RequestHandler = async (req, res) => {
+    const userId = who === 'me' ? res.locals.wso2UserId! : namedUserId(req);
+    const code = (req.body as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string' || code === '') throw new IdentityError(400, '18001', 'Invalid Code', 'code is required.');
+    const scenario = scenarioOf(req);
+    const stored = await loadUser(deps, userId);
+    if (!stored) throw new IdentityError(400, '18003', 'Invalid User', 'The user is not known to the broker.');
+    const user = await settleUser(deps, stored);
+
+    const waiting = (await Promise.all(pendingOf(user, scenario).map((p) => deps.store.getVerification(p.verificationId)))).filter(
+      (v): v is Verification => v !== undefined && v.ownerId === ownerIdFor(userId),
+    );
+    if (waiting.length === 0) throw new IdentityError(400, '18005', 'Recovery data not found', 'No mobile number of this user is waiting for a code.');
+    await checkAgainst(deps, waiting, code);
+    await settleUser(deps, (await loadUser(deps, userId))!);
+    res.set('Cache-Control', 'no-store').status(200).end();
+  };
+  const auth = who === 'me' ? meUser(deps) : privileged(deps);
+  return [auth, express.json({ limit: deps.config.bodyLimit }), handler, identityErrors(deps)];
+}
+
+async function checkAgainst(deps: BrokerDeps, waiting: Verification[], code: string): Promise<Verification> {
+  if (waiting.length === 1) return checkOwnedCode(deps, waiting[0], code);
+  const secret = otpSecret(deps);
+  const own = waiting.find((v) => v.status === 'otp_sent' && v.otp?.codeHash && /^\d{4,10}$/.test(code) && codeMatches(secret, v.id, code, v.otp.codeHash));
+  if (own) return checkOwnedCode(deps, own, code);
+  let first: unknown;
+  for (const v of waiting.filter((w) => w.status === 'otp_sent')) {
+    try {
+      return await checkOwnedCode(deps, v, code);
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      first ??= err;
+    }
+  }
+  throw first ?? new IdentityError(400, '18001', 'Invalid Code', 'No code is waiting; ask for a new one.');
+}

@@ -1,0 +1,26 @@
+import type { Env } from '../../../src/config/index.js';
+import type { TestBroker } from '../../support/broker.js';
+
+/**
+ * Settings for facade tests: every sandbox number shares the prefix +346000, so the per-prefix and per-IP
+ * SMS windows are widened; tests of those limits start their own broker with tight ones.
+ */
+export const FACADE_ENV: Env = { SMS_LIMIT_PER_PREFIX: '1000/3600', SMS_LIMIT_PER_IP: '1000/3600' };
+
+export function adminHeaders(broker: TestBroker): Record<string, string> {
+  return { authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
+}
+
+/** the log lines the broker itself wrote (the sandbox console provider prints codes by design) */
+export function brokerLogs(broker: TestBroker): string {
+  return broker.logs.filter((l) => !l.startsWith('[sms console]')).join('\n');
+}
+
+export async function verificationsTo(broker: TestBroker, phoneNumber: string) {
+  return (await broker.deps.store.listRecentVerifications(500)).filter((v) => v.phoneNumber === phoneNumber);
+}
+
+export async function webhookEvents(broker: TestBroker, eventType: string) {
+  const deliveries = await broker.deps.store.listDeliveries({ limit: 500 });
+  return deliveries.filter((d) => d.eventType === eventType).map((d) => JSON.parse(d.payload) as { type: string; data: Record<string, any> });
+}
