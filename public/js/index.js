@@ -50,17 +50,17 @@ form.addEventListener('submit', async (event) => {
   const network = new FormData(form).get('network');
   say(message, '');
   busy(true);
+  showProgress(network === 'wifi' ? 'sms' : 'operator');
   try {
     const started = network === 'wifi'
       ? await api('/v1/verifications', { method: 'POST', body: { phoneNumber: parsed.e164, network: 'wifi' } })
       : await api(`/login?${new URLSearchParams({ phoneNumber: parsed.e164, network })}`);
     rememberNumber(started.verificationId, parsed.e164);
+    advanceProgress(started.authUrl ? 'operator' : 'sms');
     if (started.authUrl) {
-      showProgress('operator');
       // a top-level navigation: the operator recognises the device on its own network, then sends it back to /callback
       location.assign(started.authUrl);
     } else {
-      showProgress('sms');
       location.assign(`otp.html?${new URLSearchParams({ verificationId: started.verificationId, status: started.status })}`);
     }
   } catch (err) {
@@ -111,18 +111,32 @@ function busy(on) {
   submit.textContent = on ? 'Starting…' : 'Verify number';
 }
 
+/** The progress card while the broker starts the verification; the first step runs. */
 function showProgress(kind) {
   $('#start').hidden = true;
-  const progress = $('#progress');
-  progress.hidden = false;
+  $('#progress').hidden = false;
+  setProgressText(kind);
+  $('#step-start').className = 'current';
+  $('#step-operator').className = '';
+  $('#progress-title').focus({ preventScroll: true });
+  scrollTo(0, 0);
+}
+
+/** The broker answered: on to the operator (silent leg) or to the code page (SMS). */
+function advanceProgress(kind) {
+  setProgressText(kind);
   $('#step-start').className = 'done';
-  if (kind === 'sms') {
-    $('#progress-title').textContent = 'Sending you a code by SMS…';
-    $('#progress-detail').textContent = 'On WiFi the operator cannot see your device, so we text you a one-time code.';
-    $('#step-operator').textContent = 'Code sent by SMS';
-  }
   $('#step-operator').className = 'current';
-  $('#progress-title').focus();
+}
+
+function setProgressText(kind) {
+  const sms = kind === 'sms';
+  $('#progress-title').textContent = sms ? 'Sending you a code by SMS…' : 'Checking with your mobile operator…';
+  $('#progress-detail').textContent = sms
+    ? 'Your operator cannot check a device that is not on its mobile network, so we text you a one-time code.'
+    : 'Your operator recognises this phone on its mobile network. This takes a second or two.';
+  $('#step-operator').textContent = sms ? 'Code sent by SMS' : 'Your operator recognises this device';
+  $('#step-result').textContent = sms ? 'Enter the code' : 'Result';
 }
 
 function showForm() {

@@ -33,7 +33,7 @@ export const CLAIM_NOTES = {
   method: 'how it was verified',
   verification_id: 'the verification',
   verificationId: 'the verification',
-  operator: 'the mobile operator that confirmed it',
+  operator: 'the mobile operator the number was routed to',
   app: 'your application',
   application_id: 'your application',
 };

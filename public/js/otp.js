@@ -217,12 +217,15 @@ function explain(err) {
 /** A dead end: the form goes away and only "Start again" is left. */
 function stop(text, next, title = 'We cannot continue') {
   state.done = true;
+  document.body.classList.add('stopped');
   form.hidden = true;
   $('#resend-block').hidden = true;
   $('#restart').hidden = false;
   $('#other-number').hidden = true;
+  $('#otp-title').textContent = title;
   $('#otp-lead').textContent = next;
-  say(message, text, 'error', title);
+  say(message, text, 'error');
+  document.title = `${title} · Number Verify`;
 }
 
 function resultUrl(status) {

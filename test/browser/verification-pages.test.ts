@@ -162,14 +162,16 @@ maybe('the sample frontend in a real browser', () => {
       await page.locator(`#code-error:has-text("${left}")`).waitFor();
     }
     await enterCode(page, wrongCode(sent));
-    await page.locator('#message:has-text("Verification blocked")').waitFor();
+    await page.locator('#otp-title:has-text("Verification blocked")').waitFor();
+    expect(await text(page, '#message')).toContain('it was the last attempt: this verification is blocked');
     expect(await page.locator('#code-form').isHidden()).toBe(true);
     expect(await page.getByRole('link', { name: 'Start again' }).isVisible()).toBe(true);
     await screenshot(page, 'blocked');
 
     // coming back to the page later says the same
     await page.reload();
-    await page.locator('#message:has-text("Verification blocked")').waitFor();
+    await page.locator('#otp-title:has-text("Verification blocked")').waitFor();
+    expect(await text(page, '#message')).toBe('Too many wrong codes were entered, so this verification is blocked.');
   });
 
   it('the developer page lists the verifications with masked numbers and the webhook deliveries', async () => {

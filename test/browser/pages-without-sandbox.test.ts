@@ -1,0 +1,57 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { hasChromium, openBrowser, screenshot, type BrowserSession } from './support/chromium.js';
+import { text } from './support/pages.js';
+
+if (!hasChromium) {
+  console.warn('Browser tests skipped: no chromium at /usr/bin/chromium. Install it with: apt-get update && apt-get install -y chromium');
+}
+const maybe = hasChromium ? describe : describe.skip;
+jest.setTimeout(60_000);
+
+// Production: no sandbox operator, no inbox, no developer page; the pages must not offer them.
+maybe('the sample frontend with the sandbox off', () => {
+  let broker: TestBroker;
+  let browser: BrowserSession;
+  beforeAll(async () => {
+    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off' } });
+  });
+  afterAll(() => broker?.close());
+  beforeEach(async () => {
+    browser = await openBrowser();
+  });
+  afterEach(async () => {
+    const problems = [...browser.problems];
+    await browser.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows no sandbox helpers, and checks the number before sending it', async () => {
+    const { page } = browser;
+    await page.goto(`${broker.url}/`);
+    await page.waitForFunction(() => document.querySelector('#country option') !== null);
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('.sandbox-bar').isVisible()).toBe(false);
+    expect(await page.locator('#sandbox-panel').isVisible()).toBe(false);
+
+    await page.getByLabel('Mobile number').fill('12');
+    await page.getByRole('button', { name: 'Verify number' }).click();
+    expect(await text(page, '#phone-error')).toContain('too short');
+    expect(await page.getByLabel('Mobile number').getAttribute('aria-invalid')).toBe('true');
+    expect(page.url()).toBe(`${broker.url}/`);
+    await screenshot(page, 'no-sandbox-invalid-number');
+
+    // a national number with the chosen country becomes E.164
+    await page.getByLabel('Country calling code').selectOption('ES');
+    await page.getByLabel('Mobile number').fill('600 000 031');
+    expect(await text(page, '#country-hint')).toBe('Spain · we will verify +34600000031');
+    expect(await page.getByLabel('Mobile number').getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('the developer page says it exists only with the sandbox', async () => {
+    const { page } = browser;
+    await page.goto(`${broker.url}/developer.html`);
+    await page.locator('#message:has-text("Not available")').waitFor();
+    expect(await page.locator('#dev').isVisible()).toBe(false);
+  });
+});
