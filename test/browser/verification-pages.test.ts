@@ -191,4 +191,21 @@ maybe('the sample frontend in a real browser', () => {
     expect(verifications + deliveries).not.toMatch(/\+346000000\d\d\b/);
     await screenshot(page, 'developer-page');
   });
+
+  it("the broker's logs hold none of the numbers typed, nor the codes beyond the sandbox's own SMS print", async () => {
+    const numbers = [SIM, '+34600000011', '+34600000012', '+34600000013', '+34600000014', '+34600000015'];
+    const codes: string[] = [];
+    for (const number of numbers) {
+      const { messages } = (await broker.device().get(`${broker.url}/sandbox/inbox?phoneNumber=${encodeURIComponent(number)}`)).json();
+      for (const m of messages) codes.push(/#(\d+)\s*$/.exec(m.body)![1]);
+    }
+    expect(codes.length).toBeGreaterThanOrEqual(6);
+    expect(broker.logs.length).toBeGreaterThan(0);
+    // a code is 6 digits: match it as a whole number, not inside a timestamp
+    const holds = (line: string, secret: string) => new RegExp(`(^|[^\\d])${secret.replace('+', '\\+')}($|[^\\d])`).test(line);
+    expect(broker.logs.filter((line) => numbers.some((n) => holds(line, n)))).toEqual([]);
+    // SANDBOX_SHOW_CODES (on in the sandbox) has the console SMS provider print each text, code included, by design
+    const smsPrint = /\[sms console\] to \+\d{4}\*+\d\d /;
+    expect(broker.logs.filter((line) => !smsPrint.test(line) && codes.some((c) => holds(line, c)))).toEqual([]);
+  });
 });
