@@ -58,10 +58,16 @@ function verificationItem(v, open) {
   return el('li', { class: 'record' },
     el('div', { class: 'top' }, el('strong', {}, v.phoneNumber), statusBadge(v.status)),
     el('div', { class: 'line' }, `${METHOD_LABELS[v.method] ?? v.method} · ${v.network}${v.operator ? ` · ${v.operator}` : ''}`),
-    v.reason && el('div', { class: 'line' }, 'Reason: ', el('strong', {}, describeReason(v.reason))),
+    fallbackReason(v) && el('div', { class: 'line' }, 'Why SMS: ', el('strong', {}, describeReason(fallbackReason(v)))),
+    v.reason && v.reason !== fallbackReason(v) && el('div', { class: 'line' }, 'Reason: ', el('strong', {}, describeReason(v.reason))),
+    v.status === 'otp_sent' && v.otp && el('div', { class: 'line' }, `Code: ${v.otp.attemptsRemaining} attempts left, ${v.otp.sendsRemaining} sends left`),
     el('div', { class: 'line' }, formatDateTime(v.createdAt), ' · ', el('a', { href: `result.html?verificationId=${encodeURIComponent(v.id)}` }, 'result page')),
     el('div', { class: 'id' }, v.id),
     details);
+}
+
+function fallbackReason(v) {
+  return v.events.find((e) => e.type === 'fallback_required')?.detail?.reason;
 }
 
 function renderDeliveries(list) {

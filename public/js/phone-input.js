@@ -65,7 +65,7 @@ export function toE164(typed, countryIso) {
   }
   if (!/^\+[1-9]\d*$/.test(e164)) return { error: 'That does not look like a phone number.' };
   const digits = e164.length - 1;
-  if (digits < 8) return { error: 'That number is too short. Include the whole number, e.g. 600 000 002.' };
+  if (digits < 8) return { error: 'That number is too short: type all of its digits.' };
   if (digits > 15) return { error: 'That number is too long: a phone number has at most 15 digits with its country code.' };
   return { e164, country: countryOfInternational(e164) };
 }
