@@ -5,13 +5,19 @@ import type { BrokerDeps } from '../deps.js';
 
 /** the description kept in the repository, next to src/ and dist/ alike */
 const DESCRIPTION_FILE = new URL('../../openapi/broker.json', import.meta.url);
+/** where openapi/broker.json puts the Cloud Softphone facade; COMPAT_CLOUDSOFTPHONE_PATH moves it */
+const CLOUD_SOFTPHONE_PATH = '/compat/cloudsoftphone';
 
-type Document = { servers?: unknown; paths: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+type Items = Record<string, Record<string, unknown>>;
+type Document = { servers?: unknown; paths: Items; webhooks?: Items } & Record<string, unknown>;
 
 /**
  * GET /openapi.json: the OpenAPI 3.1 description of the broker (openapi/broker.json), as this instance
- * serves it: `servers` is PUBLIC_URL, and a path marked `x-enabled-by` (SANDBOX, METRICS) is left out when
- * that setting is off, so every path described is one this broker answers.
+ * serves it, so that every path it describes is one this broker answers:
+ * - `servers` is PUBLIC_URL;
+ * - a path or webhook marked `x-enabled-by` is left out when that setting is off: `SANDBOX`, `METRICS`,
+ *   `COMPAT_FACADES=<facade>`;
+ * - the Cloud Softphone facade's paths start with COMPAT_CLOUDSOFTPHONE_PATH.
  */
 export function openapi(deps: BrokerDeps): RequestHandler {
   const description = JSON.stringify(describeBroker(deps.config));
@@ -22,10 +28,21 @@ export function openapi(deps: BrokerDeps): RequestHandler {
 
 export function describeBroker(config: Readonly<Config>): Document {
   const document = JSON.parse(readFileSync(DESCRIPTION_FILE, 'utf8')) as Document;
-  const enabled: Record<string, boolean> = { SANDBOX: config.sandbox.enabled, METRICS: config.metrics.enabled };
-  const paths = Object.entries(document.paths).filter(([, item]) => {
-    const setting = item['x-enabled-by'];
-    return typeof setting !== 'string' || enabled[setting] === true;
-  });
-  return { ...document, servers: [{ url: config.publicUrl }], paths: Object.fromEntries(paths) };
+  const enabled = new Set<string>([
+    ...(config.sandbox.enabled ? ['SANDBOX'] : []),
+    ...(config.metrics.enabled ? ['METRICS'] : []),
+    ...config.compat.facades.map((facade) => `COMPAT_FACADES=${facade}`),
+  ]);
+  const served = (items: Items) =>
+    Object.fromEntries(
+      Object.entries(items)
+        .filter(([, item]) => typeof item['x-enabled-by'] !== 'string' || enabled.has(item['x-enabled-by']))
+        .map(([path, item]) => [path.startsWith(`${CLOUD_SOFTPHONE_PATH}/`) ? config.compat.cloudSoftphone.path + path.slice(CLOUD_SOFTPHONE_PATH.length) : path, item]),
+    );
+  return {
+    ...document,
+    servers: [{ url: config.publicUrl }],
+    paths: served(document.paths),
+    ...(document.webhooks && { webhooks: served(document.webhooks) }),
+  };
 }

@@ -33,7 +33,8 @@ describe('GET /metrics', () => {
     const broker = await startTestBroker({ background: false, env: { METRICS: 'on', METRICS_TOKEN: TOKEN } });
     try {
       const device = broker.device();
-      for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong-token' }, { authorization: `Basic ${TOKEN}` }]) {
+      const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong-token' }, { authorization: `Basic ${TOKEN}` }];
+      for (const headers of attempts) {
         const refused = await device.get(`${broker.url}/metrics`, headers);
         expect(refused.status).toBe(401);
         expect(refused.headers['www-authenticate']).toMatch(/^Bearer/);
