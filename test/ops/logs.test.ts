@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createChannel } from '../../src/compat/mpass/channels.js';
 import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
-import { lastCodeFor, startOnWifi } from '../support/sms.js';
+import { lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
 
 type Line = Record<string, any>;
 
@@ -61,6 +62,35 @@ describe('logs', () => {
     }
     // numbers show masked where a line names one
     expect(all).toContain('+3460*****41');
+  });
+
+  it("the facades' keys, tokens, numbers and codes stay out of the logs too", async () => {
+    const admin = { authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
+    // Cloud Softphone: the number in a form, the authToken and PIN in the backend's check
+    const softphone = broker.device('127.0.0.46');
+    const { authToken } = (await softphone.post(`${broker.url}/compat/cloudsoftphone/verify_number`, 'phoneNumber=%2B34600000046', { 'content-type': 'application/x-www-form-urlencoded' })).json();
+    const pin = await lastCodeFor(broker, '+34600000046', softphone);
+    await softphone.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000046', pin: wrongCodeFor(pin), authToken }, admin);
+    expect((await softphone.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000046', pin, authToken }, admin)).status).toBe(200);
+    // mPass: the channel key, the number and the code in the query
+    const { apiKey } = await createChannel(broker.deps.store, { name: 'logs', ips: ['127.0.0.47'] }, new Date());
+    const server = broker.device('127.0.0.47');
+    await server.get(`${broker.url}/mpass-web/rest/mv/msg?apikey=${apiKey}&dest=%2B34600000047`);
+    const otp = await lastCodeFor(broker, '+34600000047', server);
+    expect((await server.get(`${broker.url}/mpass-web/rest/mv/verify?apikey=${apiKey}&dest=34600000047&otp=${otp}`)).json().status).toBe('0');
+    // WSO2: a user's new number in a SCIM PATCH, its code validated; a forged user token refused
+    const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value: '+34600000048' }] } }] };
+    await server.request('PATCH', `${broker.url}/scim2/Users/u-logs`, { body: patch, headers: admin });
+    const code = await lastCodeFor(broker, '+34600000048', server);
+    const forged = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LWxvZ3MifQ.c2lnbmF0dXJlLXRoYXQtaXMtbm90';
+    await server.post(`${broker.url}/api/identity/user/v1.0/me/validate-code`, { code }, { authorization: `Bearer ${forged}` });
+    expect((await server.post(`${broker.url}/api/identity/user/v1.0/validate-code`, { code, user: { username: 'u-logs' } }, admin)).status).toBe(200);
+
+    const all = logLines(broker).raw.join('\n');
+    expect(all).toContain('/compat/cloudsoftphone/check');
+    for (const secret of [authToken, pin, apiKey, otp, code, forged, '34600000046', '34600000047', '34600000048']) {
+      if (all.includes(secret)) throw new Error(`a log line holds a secret: ${all.split('\n').find((l) => l.includes(secret))}`);
+    }
   });
 
   it('every line written while handling a verification request carries its correlator and verificationId', async () => {
