@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { runWithLogContext, type LogContext } from '../logging.js';
@@ -21,9 +21,11 @@ const NUMBER_IN_PATH = /(\+|%2B)?\d{7,15}/gi;
  *   an operator's authorization code or state), digit runs in the path masked, the client address, the
  *   status and the time taken; never headers (cookies, authorization) or bodies, nor the response's
  *   Location (the operator's authorization URL carries login_hint);
- * - 5xx answers are logged as errors; probes and metric scrapes are not logged.
+ * - 5xx answers are logged as errors; probes and metric scrapes are not logged;
+ * - a request refused before this point (an invalid x-correlator) is logged too: the second handler starts
+ *   the same logging on the error path, then passes the error on.
  */
-export function requestLogger(logger: Logger): RequestHandler {
+export function requestLogger(logger: Logger): [RequestHandler, ErrorRequestHandler] {
   const http = pinoHttp<IncomingMessage, ServerResponse>({
     logger,
     genReqId: (req) => (req as Request).correlator,
@@ -43,11 +45,13 @@ export function requestLogger(logger: Logger): RequestHandler {
     autoLogging: { ignore: (req) => QUIET.has((req as Request).path) },
   });
 
-  return (req, res, next) => {
+  const start: RequestHandler = (req, res, next) => {
     const context: LogContext = { correlator: req.correlator };
     res.locals.logContext = context;
     runWithLogContext(context, () => http(req, res, next));
   };
+  const startAfterError: ErrorRequestHandler = (err, req, res, next) => start(req, res, () => next(err));
+  return [start, startAfterError];
 }
 
 function contextOf(res: ServerResponse): Partial<LogContext> {

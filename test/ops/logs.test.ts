@@ -132,6 +132,13 @@ describe('logs', () => {
     expect(raw.join('\n')).not.toContain('34600000045');
   });
 
+  it('a request refused for its x-correlator is logged too, under the correlator generated for it', async () => {
+    const res = await broker.device().get(`${broker.url}/v1/verifications/vrf_x`, { 'x-correlator': 'not a valid correlator!' });
+    expect(res.status).toBe(400);
+    const line = logLines(broker).lines.find((l) => l.correlator === res.headers['x-correlator'] && l.req);
+    expect(line).toMatchObject({ req: { method: 'GET', path: '/v1/verifications/vrf_x' }, res: { statusCode: 400 } });
+  });
+
   it('probes are not logged', async () => {
     const before = broker.logs.length;
     await broker.device().get(`${broker.url}/healthz`);
