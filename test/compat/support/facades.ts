@@ -16,6 +16,16 @@ export function brokerLogs(broker: TestBroker): string {
   return broker.logs.filter((l) => !l.startsWith('[sms console]')).join('\n');
 }
 
+/**
+ * Where `secret` appears in the logs as a value of its own, not as a digit run inside a timestamp or a
+ * random id (a 6-digit code turns up in `"time":1795427657203` one run in a few hundred).
+ */
+export function loggedSecrets(broker: TestBroker, secrets: string[]): string[] {
+  const logs = brokerLogs(broker);
+  const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return secrets.filter((secret) => new RegExp(`(?<![A-Za-z0-9_-])${escape(secret)}(?![A-Za-z0-9_-])`).test(logs));
+}
+
 export async function verificationsTo(broker: TestBroker, phoneNumber: string) {
   return (await broker.deps.store.listRecentVerifications(500)).filter((v) => v.phoneNumber === phoneNumber);
 }
