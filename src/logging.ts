@@ -20,10 +20,18 @@ export const REDACT_PATHS = [
 ];
 
 const PHONE_FIELDS = new Set(['phoneNumber', 'msisdn']);
+/**
+ * A `code` that names an error is kept: the broker's own (STORE_UNAVAILABLE, CONFLICT), Node's (ECONNREFUSED,
+ * ERR_…) and openid-client's (OAUTH_…). One-time codes are digits and authorization codes random strings
+ * with lower case or digits, so neither ever looks like one.
+ */
+const ERROR_CODE = /^(E[A-Z]{3,15}|[A-Z]+(_[A-Z]+)+|INTERNAL|CONFLICT|GONE)$/;
 
-/** a phone number is masked (`+3460*****02`); anything else redacted is replaced outright */
+/** a phone number is masked (`+3460*****02`), an error code kept; anything else redacted is replaced outright */
 function censor(value: unknown, path: string[]): unknown {
-  if (PHONE_FIELDS.has(path.at(-1)!) && typeof value === 'string' && /^\+?[\d*]{5,16}$/.test(value)) return maskPhoneNumber(value);
+  const field = path.at(-1)!;
+  if (PHONE_FIELDS.has(field) && typeof value === 'string' && /^\+?[\d*]{5,16}$/.test(value)) return maskPhoneNumber(value);
+  if (field === 'code' && typeof value === 'string' && ERROR_CODE.test(value)) return value;
   return '[redacted]';
 }
 
