@@ -49,7 +49,7 @@ export function observeStore(store: Store, metrics: Metrics): Store {
     },
   };
   return new Proxy(store, {
-    get(target, property, receiver) {
+    get(target, property) {
       if (Object.hasOwn(watched, property)) return watched[property as keyof Store];
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
