@@ -407,6 +407,16 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000099' }]);
   });
 
+  it('while a silent attempt is under way, the SMS code sent with the PATCH still verifies the number', async () => {
+    const id = 'silent-abandoned';
+    await patch(id, replaceMobile('+34600000103'));
+    const code = await lastCodeFor(broker, '+34600000103', admin);
+    const started = await admin.get(`${broker.url}/compat/wso2/users/${id}/silent-verify`, await asUser(id));
+    expect(started.json()).toEqual({ verificationId: expect.stringMatching(/^vrf_/), authUrl: expect.stringMatching(/^http/) });
+    expect((await identity('me/validate-code', { code, properties: [] }, await asUser(id))).status).toBe(200);
+    expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000103' }]);
+  });
+
   it('silent-verify refuses other users, nothing pending, and return URLs outside RETURN_URL_PREFIXES', async () => {
     const id = 'silent-guarded';
     await patch(id, replaceMobile('+34600000100'));
@@ -450,6 +460,19 @@ describe('WSO2 facade without user token settings', () => {
     });
     expect(national.status).toBe(400);
     expect(national.json().detail).toMatch(/with its country code/);
+  });
+
+  it('silent-verify for a number no operator serves is 409 UAV-10001, and the number keeps waiting for its SMS code', async () => {
+    const admin = broker.device();
+    await admin.request('PATCH', `${broker.url}/scim2/Users/u2`, {
+      body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value: '+34600000104' }] } }] },
+      headers: adminHeaders(broker),
+    });
+    const res = await admin.get(`${broker.url}/compat/wso2/users/u2/silent-verify?redirect=true`, adminHeaders(broker));
+    expect(res.status).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'UAV-10001', message: 'Unsupported verification channel' });
+    const user = (await admin.get(`${broker.url}/scim2/Users/u2`, adminHeaders(broker))).json();
+    expect(user[ENTERPRISE]).toEqual({ pendingMobileNumber: '+34600000104' });
   });
 });
 

@@ -2,9 +2,8 @@ import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
 import { adminAuth } from '../../http/admin-auth.js';
-import { parseE164 } from '../../phone.js';
 import type { FacadeRoute } from '../errors.js';
-import { fieldsOf, readBody } from './input.js';
+import { fieldsOf, numberFrom, readBody } from './input.js';
 import { cloudSoftphoneErrors, CloudSoftphoneRefusal } from './messages.js';
 import { forgetToken, ownerIdFor, verificationIdFor } from './tokens.js';
 
@@ -25,7 +24,7 @@ export function checkPin(deps: BrokerDeps): FacadeRoute {
     if ([phoneNumber, pin, authToken].some((v) => typeof v !== 'string' || v === '')) {
       throw new CloudSoftphoneRefusal(400, 'The phone number, PIN and authToken are all required.');
     }
-    const number = numberOf(phoneNumber as string);
+    const number = numberFrom({ phoneNumber }, ['phoneNumber']);
     const found = await verificationIdFor(deps, authToken);
     const verification = found && (await deps.store.getVerification(found.verificationId));
     if (!found || !verification || verification.ownerId !== ownerIdFor(found.digest) || verification.phoneNumber !== number) {
@@ -38,10 +37,3 @@ export function checkPin(deps: BrokerDeps): FacadeRoute {
   return [adminAuth(deps), ...readBody(deps), handler, cloudSoftphoneErrors(deps)];
 }
 
-function numberOf(value: string): string {
-  try {
-    return parseE164(value);
-  } catch {
-    throw new CloudSoftphoneRefusal(400, /^\+?[0-9]{1,20}$/.test(value) ? `The number ${value} is invalid.` : 'The phone number is invalid.');
-  }
-}

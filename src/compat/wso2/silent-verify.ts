@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
 import { event } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
-import { startVerification } from '../../flows/start-verification.js';
+import { startVerification, type Started } from '../../flows/start-verification.js';
 import { adminAuth } from '../../http/admin-auth.js';
 import type { FacadeRoute } from '../errors.js';
 import { IdentityError, identityErrors } from './errors.js';
@@ -33,7 +33,7 @@ export function silentVerify(deps: BrokerDeps): FacadeRoute {
     if (!user?.pending) throw new IdentityError(400, '18005', 'Recovery data not found', 'No new mobile number of this user is waiting for verification.');
     const returnUrl = typeof req.query.returnUrl === 'string' ? req.query.returnUrl : undefined;
 
-    let started;
+    let started: Started;
     try {
       started = await startVerification(deps, { phoneNumber: user.pending.e164, network: 'cellular', returnUrl, ownerId: ownerIdFor(userId) });
     } catch (err) {
