@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPair } from 'jose';
+import { loadUser, settleUser } from '../../src/compat/wso2/users.js';
+import { checkOwnedCode } from '../../src/flows/otp/check-code.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import type { Device } from '../support/device.js';
 import { lastCodeFor, wrongCodeFor } from '../support/sms.js';
@@ -428,6 +430,22 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     expect(open.json()).toMatchObject({ code: '18013' });
     expect((await phone.get(`${broker.url}/compat/wso2/users/nobody/silent-verify`, adminHeaders(broker))).json()).toMatchObject({ code: '18005' });
     expect((await phone.get(`${broker.url}/compat/wso2/users/${id}/silent-verify/done?verificationId=vrf_forged`)).status).toBe(404);
+  });
+
+  it('a verified number is announced once, however many settles race over the user', async () => {
+    const id = 'settled-once';
+    await patch(id, replaceMobile('+34600000105'));
+    const code = await lastCodeFor(broker, '+34600000105', admin);
+    // the verification completes outside the facade (as /callback completes a silent one)
+    const [verification] = (await broker.deps.store.listRecentVerifications(500)).filter((v) => v.phoneNumber === '+34600000105');
+    await checkOwnedCode(broker.deps, verification, code);
+    // eight settles that all read the user before any of them wrote it (as racing instances would)
+    const stale = (await loadUser(broker.deps, id))!;
+    const settled = await Promise.all(Array.from({ length: 8 }, () => settleUser(broker.deps, stale)));
+    expect(settled.map((u) => u.primary?.e164)).toEqual(Array(8).fill('+34600000105'));
+    expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000105' }]);
+    const updates = (await webhookEvents(broker, 'phone_number.updated')).filter((e) => e.data.userId === id);
+    expect(updates).toHaveLength(1);
   });
 
   it('never logs a full number, a code, a user token or the API key', async () => {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigInvalid, envDoc, loadConfig, type Env } from '../../src/config/index.js';
+
+const problems = (env: Env): string[] => {
+  try {
+    loadConfig({ DATA_DIR: '/tmp/unused', ...env });
+  } catch (err) {
+    if (err instanceof ConfigInvalid) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('COMPAT_* settings', () => {
+  it('defaults: every facade on, the documented path and number fields, no regions, no user tokens', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/unused' }).compat).toEqual({
+      facades: ['cloudsoftphone', 'mpass', 'wso2'],
+      cloudSoftphone: { path: '/compat/cloudsoftphone', numberFields: ['phoneNumber', 'number', 'phone'] },
+      mpass: { defaultRegion: undefined },
+      wso2: { defaultRegion: undefined },
+    });
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: 'none' }).compat.facades).toEqual([]);
+  });
+
+  it('a bad value stops the broker at start, naming the variable', () => {
+    expect(problems({ COMPAT_FACADES: 'cloudsoftphone,twilio' }).join()).toMatch(/COMPAT_FACADES: unknown facade "twilio"/);
+    expect(problems({ COMPAT_CLOUDSOFTPHONE_PATH: '/verify/' }).join()).toMatch(/COMPAT_CLOUDSOFTPHONE_PATH/);
+    expect(problems({ COMPAT_CLOUDSOFTPHONE_PATH: 'verify' }).join()).toMatch(/COMPAT_CLOUDSOFTPHONE_PATH/);
+    expect(problems({ COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS: 'phone,bad field' }).join()).toMatch(/COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS/);
+    expect(problems({ COMPAT_WSO2_DEFAULT_REGION: 'Korea' }).join()).toMatch(/COMPAT_WSO2_DEFAULT_REGION/);
+    expect(problems({ COMPAT_MPASS_DEFAULT_REGION: 'sa' }).join()).toMatch(/COMPAT_MPASS_DEFAULT_REGION/);
+    expect(problems({ COMPAT_WSO2_JWKS_URL: 'ftp://idp.example/jwks' }).join()).toMatch(/COMPAT_WSO2_JWKS_URL/);
+    expect(problems({ COMPAT_WSO2_JWKS_URL: 'https://idp.example/jwks' }).join()).toMatch(/set both/);
+    expect(problems({ COMPAT_WSO2_ISSUER: 'https://idp.example' }).join()).toMatch(/set both/);
+    expect(problems({ COMPAT_WSO2_JWKS_URL: 'https://idp.example/jwks', COMPAT_WSO2_ISSUER: 'https://idp.example', COMPAT_WSO2_AUDIENCE: 'api' })).toEqual([]);
+  });
+
+  it('every COMPAT_* variable is documented', () => {
+    const documented = envDoc.map((d) => d.name).filter((n) => n.startsWith('COMPAT_'));
+    expect(documented).toEqual([
+      'COMPAT_FACADES',
+      'COMPAT_CLOUDSOFTPHONE_PATH',
+      'COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS',
+      'COMPAT_MPASS_DEFAULT_REGION',
+      'COMPAT_WSO2_DEFAULT_REGION',
+      'COMPAT_WSO2_JWKS_URL',
+      'COMPAT_WSO2_ISSUER',
+      'COMPAT_WSO2_AUDIENCE',
+    ]);
+  });
+});
