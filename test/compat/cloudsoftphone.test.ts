@@ -60,6 +60,13 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     );
   });
 
+  it('a `+` the template did not percent-encode (decoded as a space) still counts as the `+`', async () => {
+    const app = broker.device('127.0.0.47');
+    expect((await app.get(`${verify()}?phone=+34600000047`)).status).toBe(200);
+    expect((await app.post(verify(), 'number=+34600000048')).status).toBe(200);
+    expect((await app.get(`${verify()}?phone=+155`)).json()).toEqual({ message: 'The number +155 is invalid.' });
+  });
+
   it("POST JSON as the portal's own example writes it ({number, appId}), with a query string on the URL", async () => {
     const app = broker.device('127.0.0.33');
     const res = await app.post(`${verify()}?version=1.5.6`, { number: '+34600000033', appId: 'com.cloudsoftphone.app' });

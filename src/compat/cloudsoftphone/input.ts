@@ -38,13 +38,15 @@ export function fieldsOf(req: Parameters<RequestHandler>[0]): Fields {
  *   be a valid number for libphonenumber-js, exactly as on the native API;
  * - the refusal names what the user typed when it is short and number-like, as the seed's own example
  *   does ("The number +155 is invalid."), so the sentence stays complete within 100 characters;
- * - two fields with different numbers are refused rather than guessed between.
+ * - two fields with different numbers are refused rather than guessed between;
+ * - a leading space before the digits is the `+` of a template that was not percent-encoded (query and
+ *   form decoding turn `+` into a space), and is read as `+`.
  */
 export function numberFrom(fields: Fields, names: readonly string[]): string {
   const given = names.map((name) => fields[name]).filter((v) => v !== undefined && v !== '');
   if (given.length === 0) throw new CloudSoftphoneRefusal(400, 'Please enter your phone number.');
   if (new Set(given.map(String)).size > 1) throw new CloudSoftphoneRefusal(400, 'The request carries two different numbers.');
-  const value = given[0];
+  const value = typeof given[0] === 'string' && /^ \d+$/.test(given[0]) ? `+${given[0].slice(1)}` : given[0];
   try {
     return parseE164(value);
   } catch {
