@@ -15,7 +15,7 @@ declare module 'express-session' {
  * top-level redirect to /callback) whose data lives in the store, so any instance can read it.
  */
 export function sessionMiddleware(options: { store: Store; secret: string; secure: boolean; maxAgeMs: number }): RequestHandler {
-  return session({
+  const handler = session({
     name: 'vsid',
     secret: options.secret,
     store: options.store.sessions,
@@ -24,6 +24,10 @@ export function sessionMiddleware(options: { store: Store; secret: string; secur
     rolling: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.maxAgeMs },
   });
+  // express-session saves at res.end and reports a failed save (the store is down) by calling next again,
+  // after the answer has started; that second error would reach Express's final handler, which destroys the
+  // socket, so the client would get a reset instead of the answer (often the route's own 503). The answer stands.
+  return (req, res, next) => handler(req, res, (err?: unknown) => (err && res.headersSent ? undefined : next(err)));
 }
 
 /** The session's owner id, created on first use (which is what makes express-session save the session). */
