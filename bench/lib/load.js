@@ -14,13 +14,17 @@ export async function load({ url, connections = 50, duration, amount, requests, 
   else options.duration = duration;
   const began = process.hrtime.bigint();
   const instance = autocannon(options);
+  // autocannon settles on its one-second tick: the run ends with its last response
+  let lastResponse = began;
+  instance.on('response', () => {
+    lastResponse = process.hrtime.bigint();
+  });
   // a second bound, whatever autocannon does
   const limitS = amount ? 120 : duration + 30;
   const guard = setTimeout(() => instance.stop(), limitS * 1000);
   const result = await instance;
   clearTimeout(guard);
-  // autocannon reports whole seconds for runs of a fixed amount: time it ourselves
-  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  const seconds = Number(lastResponse - began) / 1e9 || result.duration;
 
   let expected = 0;
   let unexpected = 0;
