@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AxiosInstance } from 'axios';
 import * as client from 'openid-client';
@@ -70,7 +71,7 @@ export class OperatorClient {
       scope: operator.scope,
       login_hint: operator.loginHintFormat === 'tel' ? `tel:${input.phoneNumber}` : input.phoneNumber,
       state: input.state,
-      code_challenge: await client.calculatePKCECodeChallenge(input.codeVerifier),
+      code_challenge: pkceChallenge(input.codeVerifier),
       code_challenge_method: 'S256',
     };
     if (operator.idToken) params.nonce = input.nonce;
@@ -191,4 +192,9 @@ function toOperatorFailure(err: unknown, reason: 'token_exchange_failed' | 'oper
   // broken operator, not a network condition: the callback is refused
   const invalid = e.code === 'OAUTH_INVALID_RESPONSE' || e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' || e.code === 'OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED';
   return new OperatorFailure(invalid ? 'invalid_operator_response' : reason, e.message ?? 'operator request failed', detail, { cause: err });
+}
+
+/** RFC 7636 S256: node:crypto's synchronous hash costs ~5 µs against ~36 µs for WebCrypto (bench/breakdown.js) */
+function pkceChallenge(codeVerifier: string): string {
+  return createHash('sha256').update(codeVerifier).digest('base64url');
 }

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import { maskPhoneNumber } from '../phone.js';
 import type { Delivery } from '../store/store.js';
+import { deliveryView } from '../webhooks/deliveries.js';
 
 const RECENT = 50;
 const E164 = /^\+[1-9]\d{4,14}$/;
@@ -17,31 +18,14 @@ const SECRET_KEY = /secret|token|password|otp|code$/i;
 export function sandboxDeliveries(deps: BrokerDeps): RequestHandler {
   return async (_req, res) => {
     const deliveries = await deps.store.listDeliveries({ limit: RECENT });
-    res.set('Cache-Control', 'no-store').json({ deliveries: deliveries.map(deliveryView) });
+    res.set('Cache-Control', 'no-store').json({ deliveries: deliveries.map(sandboxDeliveryView) });
   };
 }
 
-function deliveryView(d: Delivery) {
-  return {
-    id: d.id,
-    eventType: d.eventType,
-    status: d.status,
-    attempts: d.attempts,
-    createdAt: d.createdAt,
-    nextAttemptAt: d.nextAttemptAt,
-    ...(d.lastStatus !== undefined && { lastStatus: d.lastStatus }),
-    ...(d.lastError && { lastError: d.lastError }),
-    ...(d.deliveredAt && { deliveredAt: d.deliveredAt }),
-    payload: redact(parsePayload(d.payload)),
-  };
-}
-
-function parsePayload(payload: string): unknown {
-  try {
-    return JSON.parse(payload);
-  } catch {
-    return '(not JSON)';
-  }
+/** the admin view, with the payload masked for a shared screen */
+function sandboxDeliveryView(d: Delivery) {
+  const { event, ...rest } = deliveryView(d);
+  return { ...rest, payload: redact(event) };
 }
 
 function redact(value: unknown): unknown {

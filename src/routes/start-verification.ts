@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { BrokerDeps } from '../deps.js';
 import { beginSmsFallback } from '../flows/otp/begin-fallback.js';
@@ -19,10 +19,11 @@ const loginQuery = z.strictObject({
 const createBody = loginQuery.omit({ redirect: true });
 
 /** Starts the verification and, when it needs SMS from the outset (WiFi, no operator), sends the code. */
-async function start(deps: BrokerDeps, input: StartInput, clientIp: string | undefined): Promise<Started> {
+async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>): Promise<Started> {
+  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req) };
   const started = await startVerification(deps, input);
   if (started.authUrl) return started;
-  return { verification: await beginSmsFallback(deps, started.verification, { clientIp: clientIp ?? 'unknown' }) };
+  return { verification: await beginSmsFallback(deps, started.verification, { clientIp: req.ip ?? 'unknown' }) };
 }
 
 function answer(deps: BrokerDeps, started: Started) {
@@ -40,9 +41,7 @@ function answer(deps: BrokerDeps, started: Started) {
 export function login(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = parseInput(loginQuery, req.query, 'query');
-    const phoneNumber = parseE164(query.phoneNumber);
-    const input = { phoneNumber, network: query.network, returnUrl: query.returnUrl, lang: query.lang, ownerId: ownerIdOf(req) };
-    const started = await start(deps, input, req.ip);
+    const started = await start(deps, req, query);
     res.set('Cache-Control', 'no-store');
     if (query.redirect === 'true' && started.authUrl) return res.redirect(302, started.authUrl);
     res.status(200).json(answer(deps, started));
@@ -53,9 +52,7 @@ export function login(deps: BrokerDeps): RequestHandler {
 export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const body = parseInput(createBody, req.body, 'body');
-    const phoneNumber = parseE164(body.phoneNumber);
-    const input = { phoneNumber, network: body.network, returnUrl: body.returnUrl, lang: body.lang, ownerId: ownerIdOf(req) };
-    const started = await start(deps, input, req.ip);
+    const started = await start(deps, req, body);
     res.set('Cache-Control', 'no-store').location(`/v1/verifications/${started.verification.id}`).status(201).json(answer(deps, started));
   };
 }
