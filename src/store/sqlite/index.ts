@@ -59,6 +59,8 @@ export function createSqliteStore(options: { file: string }): Store {
 
   // SQLite errors (disk full, locked file) are our unavailability; a bug in a change function is not
   const guard = <T>(work: () => T): Promise<T> => {
+    // after close (shutdown), requests still draining get a 503 rather than better-sqlite3's TypeError
+    if (!db.open) return Promise.reject(new StoreUnavailable());
     try {
       return Promise.resolve(work());
     } catch (err) {
