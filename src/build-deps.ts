@@ -51,7 +51,7 @@ export async function buildDeps(
     logger: options.logger,
     metrics,
     http,
-    sms: buildSmsServices(config, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
+    sms: buildSmsServices(config, secrets, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
     now: options.now ?? (() => new Date()),
   };
   return { deps, createdSecrets: created };
@@ -61,17 +61,18 @@ export async function buildDeps(
  * The console provider shows codes, and the sandbox inbox keeps them, only while the sandbox is on:
  * with it off, a console "send" prints that a message went out, never its text.
  */
-function buildSmsServices(config: Readonly<Config>, store: Store, metrics: Metrics, print: (line: string) => void): SmsServices {
+function buildSmsServices(config: Readonly<Config>, secrets: Secrets, store: Store, metrics: Metrics, print: (line: string) => void): SmsServices {
   const showCodes = config.sandbox.enabled && config.sandbox.showCodes;
   const mpass = config.otp.engine === 'mpass' ? buildMpassUpstream(config.sms) : undefined;
   const inbox = new SandboxInbox();
   const providers = countSmsSends(buildSmsProviders(config.sms, {
-    // the inbox is bounded; with the sandbox off nothing can read it
     inbox,
-    print: showCodes ? print : (line) => print(line.replace(/\): .*$/s, '): [text hidden: codes are shown only with the sandbox on]')),
+    print,
+    showText: showCodes,
   }), metrics);
   return {
     providers,
+    codeKey: Buffer.from(secrets.otpSecret, 'base64url'),
     ...(showCodes && { inbox }),
     ...(mpass && { mpass: countMpassSends(mpass, metrics) }),
     limits: new SmsLimits(store, config.smsLimits, metrics.rateLimitRefused),

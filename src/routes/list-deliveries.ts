@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { BrokerDeps } from '../deps.js';
 import { parseInput } from '../http/validate.js';
-import { deliveryView, listDeliveries as findDeliveries } from '../webhooks/deliveries.js';
+import { deliveryView } from '../webhooks/deliveries.js';
 
 const query = z
   .object({
@@ -15,7 +15,7 @@ const query = z
 export function listDeliveries(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const filter = parseInput(query, req.query, 'query');
-    const deliveries = await findDeliveries(deps, filter);
+    const deliveries = await deps.store.listDeliveries(filter);
     res.set('Cache-Control', 'no-store').json({ deliveries: deliveries.map(deliveryView) });
   };
 }

@@ -41,9 +41,10 @@ function answer(deps: BrokerDeps, started: Started) {
 export function login(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = parseInput(loginQuery, req.query, 'query');
-    const started = await start(deps, req, query);
+    const { redirect, ...fields } = query;
+    const started = await start(deps, req, fields);
     res.set('Cache-Control', 'no-store');
-    if (query.redirect === 'true' && started.authUrl) return res.redirect(302, started.authUrl);
+    if (redirect === 'true' && started.authUrl) return res.redirect(302, started.authUrl);
     res.status(200).json(answer(deps, started));
   };
 }

@@ -22,10 +22,6 @@ export function deliveryView(d: Delivery) {
   };
 }
 
-export async function listDeliveries(deps: BrokerDeps, filter: { status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
-  return deps.store.listDeliveries(filter);
-}
-
 /**
  * Sends a finished delivery (delivered or failed) again, due now, with the same `webhook-id`. The store
  * leaves any other delivery as it is; one being sent, or waiting for a later retry slot, is refused (409)

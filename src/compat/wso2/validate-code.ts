@@ -3,7 +3,6 @@ import type { BrokerDeps } from '../../deps.js';
 import type { Verification } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
-import { otpSecret } from '../../flows/otp/send-code.js';
 import { codeMatches } from '../../otp/code.js';
 import type { FacadeRoute } from '../errors.js';
 import { IdentityError, identityErrors } from './errors.js';
@@ -50,7 +49,7 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
 
 async function checkAgainst(deps: BrokerDeps, waiting: Verification[], code: string): Promise<Verification> {
   if (waiting.length === 1) return checkOwnedCode(deps, waiting[0], code);
-  const secret = otpSecret(deps);
+  const secret = deps.sms.codeKey;
   const own = waiting.find((v) => v.status === 'otp_sent' && v.otp?.codeHash && /^\d{4,10}$/.test(code) && codeMatches(secret, v.id, code, v.otp.codeHash));
   if (own) return checkOwnedCode(deps, own, code);
   let first: unknown;

@@ -4,7 +4,6 @@ import { BrokerError, Conflict, InvalidArgument, NotFound, PermissionDenied, Ver
 import { codeMatches } from '../../otp/code.js';
 import type { VerificationChange } from '../../store/store.js';
 import { failed, isPastExpiry, verified } from '../outcomes.js';
-import { otpSecret } from './send-code.js';
 
 export const TOO_MANY_ATTEMPTS = 'too_many_attempts';
 
@@ -52,7 +51,7 @@ function attempt(deps: BrokerDeps, now: Date, code: string, upstreamMatch: boole
   const { maxAttempts } = deps.config.otp;
   return (v) => {
     if (v.status !== 'otp_sent' || !v.otp || v.otp.attempts >= maxAttempts || isPastExpiry(v, now)) return undefined;
-    const match = upstreamMatch ?? codeMatches(otpSecret(deps), v.id, code, v.otp.codeHash);
+    const match = upstreamMatch ?? codeMatches(deps.sms.codeKey, v.id, code, v.otp.codeHash);
     const otp = { ...v.otp, attempts: v.otp.attempts + 1 };
     const checked = event('code_checked', { result: match ? 'match' : 'mismatch', attempt: otp.attempts }, now);
     if (match) return verified(now, 'sms_otp', [checked])({ ...v, otp: { ...otp, codeHash: '' } });

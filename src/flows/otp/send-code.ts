@@ -43,7 +43,7 @@ export async function sendCode(deps: BrokerDeps, id: string, ctx: SendContext): 
   const now = deps.now();
   const code = settings.engine === 'local' ? generateCode(settings.length) : '';
   const otp: OtpState = {
-    codeHash: code ? hashCode(otpSecret(deps), id, code) : '',
+    codeHash: code ? hashCode(deps.sms.codeKey, id, code) : '',
     expiresAt: new Date(now.getTime() + settings.ttlSeconds * 1000).toISOString(),
     attempts: before.otp?.attempts ?? 0,
     sends: (before.otp?.sends ?? 0) + 1,
@@ -123,6 +123,3 @@ async function deliver(deps: BrokerDeps, v: Verification, code: string, ctx: Sen
   return sent.provider;
 }
 
-export function otpSecret(deps: BrokerDeps): Buffer {
-  return Buffer.from(deps.secrets.otpSecret, 'base64url');
-}

@@ -5,6 +5,8 @@ import type { SmsLimits } from './sms-limits.js';
 export interface SmsServices {
   /** ordered failover list */
   providers: SmsProvider[];
+  /** HMAC key of one-time codes (OTP secret), decoded once at start */
+  codeKey: Buffer;
   /** only with the sandbox on: where the console provider keeps messages for /sandbox/inbox */
   inbox?: SandboxInbox;
   /** OTP_ENGINE=mpass: the upstream that makes, sends and checks codes itself */

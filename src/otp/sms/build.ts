@@ -12,7 +12,7 @@ import { VonageSmsProvider } from './vonage.js';
 
 export function buildSmsProviders(
   config: SmsConfig,
-  deps: { inbox: SandboxInbox; print: (line: string) => void },
+  deps: { inbox: SandboxInbox; print: (line: string) => void; showText?: boolean },
 ): SmsProvider[] {
   const { timeoutMs } = config;
   return config.providers.map((name): SmsProvider => {

@@ -10,13 +10,16 @@ import type { SmsMessage, SmsProvider } from './provider.js';
 export class ConsoleSmsProvider implements SmsProvider {
   readonly name = 'console';
 
-  constructor(private readonly options: { inbox: SandboxInbox; print: (line: string) => void }) {}
+  /** showText false (sandbox off): the line says a message went out, never its text, and the inbox keeps nothing */
+  constructor(private readonly options: { inbox: SandboxInbox; print: (line: string) => void; showText?: boolean }) {}
 
   async send(message: SmsMessage): Promise<{ messageId: string }> {
     const messageId = `console-${randomUUID()}`;
-    this.options.inbox.record(message);
+    const showText = this.options.showText ?? true;
+    if (showText) this.options.inbox.record(message);
     // one line per message (the body is JSON-quoted); the number is masked like everywhere else
-    this.options.print(`[sms console] to ${maskPhoneNumber(message.to)} (${messageId}): ${JSON.stringify(message.body)}`);
+    const text = showText ? JSON.stringify(message.body) : '[text hidden: codes are shown only with the sandbox on]';
+    this.options.print(`[sms console] to ${maskPhoneNumber(message.to)} (${messageId}): ${text}`);
     return { messageId };
   }
 }

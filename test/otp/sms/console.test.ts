@@ -65,3 +65,17 @@ describe('SandboxInbox', () => {
     expect(inbox.list('+34600000002')[0].body).toBe('one');
   });
 });
+
+describe('the console provider with the sandbox off', () => {
+  it('prints that a message went out, never its text, and keeps nothing in the inbox', async () => {
+    const inbox = new SandboxInbox();
+    const lines: string[] = [];
+    const provider = new ConsoleSmsProvider({ inbox, print: (line) => lines.push(line), showText: false });
+    await provider.send({ to: '+34600000002', body: 'Verify: your code is 123456\n\n@example.com #123456' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('+3460*****02');
+    expect(lines[0]).toContain('[text hidden');
+    expect(lines[0]).not.toContain('123456');
+    expect(inbox.list('+34600000002')).toEqual([]);
+  });
+});
