@@ -82,10 +82,13 @@ export async function startReceiver(secret: string, options: { port?: number; re
         hanging.add(res);
         return;
       }
-      setTimeout(() => {
+      const reply = () => {
         hook.answered = answer.status;
         res.writeHead(answer.status, answer.headers).end();
-      }, answer.delayMs ?? 0);
+      };
+      // without a delay, answer in the same tick that records the hook: a waiter never sees one half-done
+      if (answer.delayMs) setTimeout(reply, answer.delayMs);
+      else reply();
     });
   });
   await new Promise<void>((resolve, reject) => {
