@@ -134,6 +134,7 @@ export const METHOD_LABELS = {
 export const STATUS_LABELS = {
   pending: 'Pending',
   silent_auth_in_progress: 'Checking with operator',
+  awaiting_completion: 'Waiting for the other device',
   verified: 'Verified',
   fallback_required: 'SMS needed',
   otp_sent: 'Code sent',
@@ -155,6 +156,7 @@ export const REASON_LABELS = {
   operator_error: 'the operator answered with an error',
   user_requested: 'you asked for a code by SMS',
   too_many_attempts: 'too many wrong codes',
+  other_device: 'the operator recognised another device than the one that asked',
 };
 
 export function describeReason(reason) {

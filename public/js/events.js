@@ -29,6 +29,12 @@ export function describeEvent(e) {
       return d.result === 'match'
         ? { title: 'Code checked: correct', detail: d.attempt ? `attempt ${d.attempt}` : '', tone: 'ok' }
         : { title: 'Code checked: wrong code', detail: d.attempt ? `attempt ${d.attempt}` : '', tone: 'bad' };
+    case 'completion_code_issued':
+      return { title: 'Another device came back: completion code handed to it', detail: 'the browser or app that started must present it', tone: 'sms' };
+    case 'completion_code_checked':
+      return d.result === 'match'
+        ? { title: 'Completion code presented: correct', tone: 'ok' }
+        : { title: 'Completion code presented: wrong code', detail: d.attempt ? `attempt ${d.attempt}` : '', tone: 'bad' };
     case 'verified':
       return { title: 'Number verified', tone: 'ok' };
     case 'failed':

@@ -57,6 +57,11 @@ form.addEventListener('submit', async (event) => {
       : await api(`/login?${new URLSearchParams({ phoneNumber: parsed.e164, network })}`);
     rememberNumber(started.verificationId, parsed.e164);
     advanceProgress(started.authUrl ? 'operator' : 'sms');
+    if (!started.authUrl && started.status === 'fallback_required') {
+      // /login never sends an SMS by itself (a foreign page could make a browser GET it): the person asked, so ask
+      await api(`/v1/verifications/${encodeURIComponent(started.verificationId)}/fallback`, { method: 'POST', body: {} });
+      started.status = 'otp_sent';
+    }
     if (started.authUrl) {
       // a top-level navigation: the operator recognises the device on its own network, then sends it back to /callback
       location.assign(started.authUrl);

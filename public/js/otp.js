@@ -1,5 +1,5 @@
 // otp.html: the SMS leg. Starts it when needed, checks the code, resends with a countdown, explains refusals.
-import { $, api, el, formatCountdown, formatTime, rememberedNumber, revealSandbox, say, verificationIdFromUrl } from './common.js';
+import { $, api, describeReason, el, formatCountdown, formatTime, rememberedNumber, revealSandbox, say, verificationIdFromUrl } from './common.js';
 
 const id = verificationIdFromUrl();
 const form = $('#code-form');
@@ -44,7 +44,9 @@ async function ensureCodeSent(v) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     v = await api(`/v1/verifications/${encodeURIComponent(id)}`);
   }
-  if (v.status !== 'fallback_required') return v;
+  if (v.status !== 'fallback_required' && v.status !== 'awaiting_completion') return v;
+  // the SMS goes out on a click, never on arrival: any web page can send a browser to this page
+  await askToSend(v);
   $('#otp-lead').textContent = 'Sending you a code by SMS…';
   try {
     await api(`/v1/verifications/${encodeURIComponent(id)}/fallback`, { method: 'POST', body: {} });
@@ -52,6 +54,19 @@ async function ensureCodeSent(v) {
     if (err.code !== 'CONFLICT') throw err; // CONFLICT: the broker had just sent it
   }
   return api(`/v1/verifications/${encodeURIComponent(id)}`);
+}
+
+/** Says why a code is needed and waits for the person to ask for it. */
+function askToSend(v) {
+  const why = v.reason ? `Your operator could not confirm the number silently: ${describeReason(v.reason)}.` : 'Your operator could not confirm the number silently.';
+  $('#otp-lead').textContent = `${why} We can text you a one-time code instead.`;
+  const button = el('button', { class: 'button', type: 'button', id: 'send-code' }, 'Text me a code');
+  $('#otp-lead').after(button);
+  button.focus();
+  return new Promise((resolve) => button.addEventListener('click', () => {
+    button.remove();
+    resolve();
+  }, { once: true }));
 }
 
 function show(v) {

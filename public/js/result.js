@@ -10,8 +10,18 @@ const ICONS = {
   bad: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"><path d="M6.5 6.5l11 11M17.5 6.5l-11 11"/></svg>',
 };
 
+/** a completion code for this device to hand over (in the fragment: it never reaches a server) */
+let handOver = new URLSearchParams(location.hash.slice(1)).get('code') ?? undefined;
+
 revealSandbox();
 load();
+
+/** The operator proved the number on this device, but another browser or app started the verification. */
+function showHandOver(code) {
+  setOutcome('wait', 'Verified on this device: finish where you started', 'Your operator recognised this device, but the verification was started in another browser or app. It completes only when that one presents this code.');
+  document.title = 'Finish where you started · Number Verify';
+  $('#facts').replaceChildren(el('dt', {}, 'Completion code'), el('dd', {}, el('code', { id: 'completion-code' }, code)));
+}
 
 async function load() {
   if (!id) {
@@ -25,11 +35,19 @@ async function load() {
     try {
       v = await api(`/v1/verifications/${encodeURIComponent(id)}`);
     } catch (err) {
+      if (handOver && (err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND')) return showHandOver(handOver);
       setOutcome('bad', 'Result not available', '');
       say(message(), err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND'
         ? 'This verification was started in another browser, or it no longer exists.'
         : err.message, 'error');
       return;
+    }
+    if (v.status === 'awaiting_completion' && handOver) {
+      // this browser started it after all (its session came back without the cookie): present the code itself
+      await api(`/v1/verifications/${encodeURIComponent(id)}/code`, { method: 'POST', body: { code: handOver } }).catch(() => null);
+      history.replaceState(null, '', location.pathname + location.search);
+      handOver = undefined;
+      continue;
     }
     const key = JSON.stringify([v.status, v.events.length, Boolean(v.sessionToken)]);
     if (key !== shown) {
@@ -62,6 +80,8 @@ function render(v) {
     setOutcome('bad', 'Verification failed', v.reason ? `Because ${describeReason(v.reason)}.` : '');
   } else if (v.status === 'expired') {
     setOutcome('bad', 'Verification expired', 'It was not finished in time. Start again.');
+  } else if (v.status === 'awaiting_completion') {
+    setOutcome('wait', 'Waiting for the other device', 'Your operator recognised another device than this one. The verification completes when the completion code it was given is presented here (POST /v1/verifications/{id}/code).');
   } else {
     setOutcome('wait', 'Still verifying…', 'Waiting for your mobile operator.');
   }

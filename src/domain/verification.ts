@@ -1,15 +1,18 @@
 /**
  * The verification: one attempt to prove that the holder of a device holds a phone number.
  *
- *   pending ─► silent_auth_in_progress ─► verified
- *      │                 │
+ *   pending ─► silent_auth_in_progress ─► verified            (the device that asked came back)
+ *      │                 ├──► awaiting_completion ─► verified  (another device came back: the starter
+ *      │                 │           │                          presents its completion code)
  *      │                 └──► fallback_required ─► otp_sent ─► verified | failed
- *      └──(wifi / no operator)──┘
+ *      └──(wifi / no operator)──┘           ▲
+ *                        awaiting_completion┘ (the starter asks for SMS instead)
  *   any unfinished state ─► expired (after expiresAt)
  */
 export type VerificationStatus =
   | 'pending'
   | 'silent_auth_in_progress'
+  | 'awaiting_completion'
   | 'verified'
   | 'fallback_required'
   | 'otp_sent'
@@ -41,6 +44,17 @@ export interface OtpState {
   app?: string;
 }
 
+/**
+ * The silent leg proved the number on a device that did not carry the starter's session (another device,
+ * or another HTTP client of the same app). The number is not verified for the starter until it presents
+ * the completion code that device was handed. Only the code's keyed hash is kept.
+ */
+export interface CompletionState {
+  codeHash: string;
+  expiresAt: string;
+  attempts: number;
+}
+
 export interface Verification {
   id: string;
   applicationId: string;
@@ -61,6 +75,7 @@ export interface Verification {
   expiresAt: string;
   verifiedAt?: string;
   otp?: OtpState;
+  completion?: CompletionState;
   events: VerificationEvent[];
 }
 

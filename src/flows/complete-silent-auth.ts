@@ -2,8 +2,24 @@ import type { BrokerDeps } from '../deps.js';
 import { event, type Verification } from '../domain/verification.js';
 import { InvalidArgument, NotFound, VerificationExpired } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
+import { generateCompletionCode, hashCompletionCode } from '../otp/completion-code.js';
 import { maskPhoneNumber } from '../phone.js';
-import { fallbackRequired, isPastExpiry, verified } from './outcomes.js';
+import { awaitingCompletion, fallbackRequired, isPastExpiry, verified } from './outcomes.js';
+
+/** Who came back to /callback: the session its cookie carries (if any). */
+export interface ReturningDevice {
+  ownerId: string | undefined;
+  correlator: string;
+}
+
+export interface SilentOutcome {
+  verification: Verification;
+  /**
+   * Present when the operator proved the number on a device that is not the starter's session: the only
+   * copy of the completion code, for that device alone (never stored, never logged).
+   */
+  completionCode?: string;
+}
 
 /**
  * Finishes the silent leg when the operator redirects the device back to /callback.
@@ -14,13 +30,18 @@ import { fallbackRequired, isPastExpiry, verified } from './outcomes.js';
  * - the verification must still be in progress and not expired; otherwise the callback is refused.
  * - openid-client checks the rest: `iss` (RFC 9207), the code exchange with the PKCE verifier and our
  *   client assertion, and the ID token (signature against the operator's JWKS, iss, aud, exp, nonce).
- *   A callback failing those checks is refused (400) and its verification falls back to SMS, since its
+ *   A callback failing those checks is refused (400) and its verification needs the SMS fallback, since its
  *   one authorization attempt is spent.
  * - an `error` from the operator (access_denied: the device is not on its mobile network), a false
- *   match, a 403 "not authenticated by mobile network", a 5xx or a timeout → fallback_required.
+ *   match, a 403 "not authenticated by mobile network", a 5xx or a timeout → fallback_required. No SMS is
+ *   sent here: /callback is a GET any web page can trigger; the app asks for the code with a JSON POST.
+ * - relay: the number is verified for the starter only when the device that came back carries the session
+ *   that started the verification. Any other device (another phone that was handed the authorization URL, or
+ *   the same app's other HTTP client) gets a single-use completion code instead, and the verification waits
+ *   for the starter to present it (POST /v1/verifications/{id}/code).
  * Nothing the operator issued (code, tokens) leaves this function.
  */
-export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParams, correlator: string): Promise<Verification> {
+export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
   const state = query.get('state');
   if (!state) throw new InvalidArgument('The callback has no state parameter.');
   const auth = await deps.store.consumeAuthorizationState(state);
@@ -33,39 +54,77 @@ export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParam
   const operator = deps.operators.byId(auth.operatorId);
   if (!operator) throw new NotFound('The operator of this verification is no longer configured.');
 
-  const log = deps.logger.child({ verificationId: current.id, operator: operator.id, correlator });
+  const log = deps.logger.child({ verificationId: current.id, operator: operator.id, correlator: device.correlator });
   const callbackEvent = event('callback_received', query.has('error') ? { error: query.get('error')! } : undefined, now);
 
   const operatorError = query.get('error');
   if (operatorError) {
-    const reason = operatorError === 'access_denied' ? 'access_denied' : 'authorization_error';
-    log.info({ reason }, 'operator refused network authentication');
-    return apply(deps, current.id, fallbackRequired(now, reason, { error: operatorError.slice(0, 64) }, [callbackEvent]));
+    log.info({ reason: reasonOf(operatorError) }, 'operator refused network authentication');
+    return { verification: await apply(deps, current.id, fallbackRequired(now, reasonOf(operatorError), { error: operatorError.slice(0, 64) }, [callbackEvent])) };
   }
 
   try {
     const accessToken = await deps.operators.exchangeCode(operator, query, auth);
     const tokenEvent = event('token_exchanged', undefined, deps.now());
-    const match = await deps.operators.isNumberOnDevice(operator, accessToken, current.phoneNumber, correlator);
+    const match = await deps.operators.isNumberOnDevice(operator, accessToken, current.phoneNumber, device.correlator);
     const done = deps.now();
+    const checked = [callbackEvent, tokenEvent, event('number_checked', { match }, done)];
     if (!match) {
       log.info({ phoneNumber: maskPhoneNumber(current.phoneNumber) }, 'operator says the device holds another number');
-      return apply(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, [callbackEvent, tokenEvent, event('number_checked', { match: false }, done)]));
+      return { verification: await apply(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, checked)) };
     }
-    return apply(deps, current.id, verified(done, 'silent_auth', [callbackEvent, tokenEvent, event('number_checked', { match: true }, done)]));
+    if (device.ownerId !== undefined && device.ownerId === current.ownerId) {
+      return { verification: await apply(deps, current.id, verified(done, 'silent_auth', checked)) };
+    }
+    return await handOverCompletionCode(deps, current, done, checked);
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     log.warn({ reason: err.reason, detail: err.detail, err: err.message }, 'silent verification did not complete');
     const next = await apply(deps, current.id, fallbackRequired(deps.now(), err.reason, err.detail, [callbackEvent]));
     if (err.reason === 'invalid_operator_response') throw new InvalidArgument('The callback failed validation.', { verificationId: next.id });
-    return next;
+    return { verification: next };
   }
 }
 
+/** The proof came back on another device: it gets the code, the verification waits for the starter to present it. */
+async function handOverCompletionCode(deps: BrokerDeps, current: Verification, now: Date, events: Verification['events']): Promise<SilentOutcome> {
+  const code = generateCompletionCode();
+  // short-lived: as long as an SMS code, never beyond the verification itself
+  const expiresAt = new Date(Math.min(now.getTime() + deps.config.otp.ttlSeconds * 1000, Date.parse(current.expiresAt))).toISOString();
+  const change = awaitingCompletion(now, { codeHash: hashCompletionCode(deps.sms.codeKey, current.id, code), expiresAt, attempts: 0 }, events);
+  const next = await deps.store.updateVerification(current.id, change);
+  if (!next) return { verification: await latest(deps, current.id) };
+  return { verification: next, completionCode: code };
+}
+
+/**
+ * An operator error redirect without `state` (seed 002 documents only `error` and `error_description`): the
+ * pending silent attempt of the session that carries it needs the SMS fallback, instead of waiting until it
+ * expires. Without such a session the callback is refused as before.
+ */
+export async function failSessionSilentAttempt(deps: BrokerDeps, query: URLSearchParams, device: ReturningDevice, verificationId: string | undefined): Promise<Verification> {
+  const error = query.get('error');
+  if (!error || !verificationId || !device.ownerId) throw new InvalidArgument('The callback has no state parameter.');
+  const current = await deps.store.getVerification(verificationId);
+  if (!current || current.ownerId !== device.ownerId || current.status !== 'silent_auth_in_progress') {
+    throw new InvalidArgument('The callback has no state parameter.');
+  }
+  const now = deps.now();
+  deps.logger.info({ verificationId: current.id, reason: reasonOf(error), correlator: device.correlator }, 'operator refused network authentication (no state)');
+  const callbackEvent = event('callback_received', { error: error.slice(0, 64) }, now);
+  return apply(deps, current.id, fallbackRequired(now, reasonOf(error), { error: error.slice(0, 64) }, [callbackEvent]));
+}
+
+function reasonOf(operatorError: string) {
+  return operatorError === 'access_denied' ? 'access_denied' : 'authorization_error';
+}
+
 async function apply(deps: BrokerDeps, id: string, change: Parameters<BrokerDeps['store']['updateVerification']>[1]): Promise<Verification> {
-  const next = await deps.store.updateVerification(id, change);
-  if (next) return next;
-  const latest = await deps.store.getVerification(id);
-  if (!latest) throw new NotFound('The verification no longer exists.');
-  return latest;
+  return (await deps.store.updateVerification(id, change)) ?? latest(deps, id);
+}
+
+async function latest(deps: BrokerDeps, id: string): Promise<Verification> {
+  const found = await deps.store.getVerification(id);
+  if (!found) throw new NotFound('The verification no longer exists.');
+  return found;
 }

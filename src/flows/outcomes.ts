@@ -1,4 +1,4 @@
-import { event, isFinal, type Verification, type VerificationEvent } from '../domain/verification.js';
+import { event, isFinal, type CompletionState, type Verification, type VerificationEvent } from '../domain/verification.js';
 import type { FallbackReason } from '../operator/failure.js';
 import type { OutboxMessage, VerificationChange } from '../store/store.js';
 import { verificationEvent } from '../webhooks/events.js';
@@ -18,21 +18,43 @@ export function verified(now: Date, method: Verification['method'], events: Veri
       verifiedAt: now.toISOString(),
       updatedAt: now.toISOString(),
       reason: undefined,
+      completion: undefined,
       events: [...v.events, ...events, event('verified', { method }, now)],
     };
     return { next, outbox: [verificationEvent('verification.succeeded', next, now)] };
   };
 }
 
+/**
+ * The operator proved the number on a device that did not carry the starter's session: the verification waits
+ * for the starter to present the completion code that device was handed (no webhook: nothing is proved for the
+ * starter yet).
+ */
+export function awaitingCompletion(now: Date, completion: CompletionState, events: VerificationEvent[] = []): VerificationChange {
+  return (v) => {
+    if (v.status !== 'silent_auth_in_progress' || isPastExpiry(v, now)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'awaiting_completion',
+      reason: 'other_device',
+      completion,
+      updatedAt: now.toISOString(),
+      events: [...v.events, ...events, event('completion_code_issued', undefined, now)],
+    };
+    return { next };
+  };
+}
+
 export function fallbackRequired(now: Date, reason: FallbackReason, detail: Record<string, string | number> = {}, events: VerificationEvent[] = []): VerificationChange {
   return (v) => {
-    if (v.status !== 'silent_auth_in_progress' && v.status !== 'pending') return undefined;
+    if (v.status !== 'silent_auth_in_progress' && v.status !== 'pending' && v.status !== 'awaiting_completion') return undefined;
     if (isPastExpiry(v, now)) return undefined;
     const next: Verification = {
       ...v,
       status: 'fallback_required',
       method: 'sms_otp',
       reason,
+      completion: undefined,
       updatedAt: now.toISOString(),
       events: [...v.events, ...events, event('fallback_required', { reason, ...detail }, now)],
     };

@@ -7,6 +7,8 @@ declare module 'express-session' {
   interface SessionData {
     /** random id binding this browser or app to the verifications it started */
     ownerId?: string;
+    /** the latest verification this session sent to an operator: an error redirect without state ends it */
+    silentVerificationId?: string;
   }
 }
 

@@ -1,29 +1,47 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
-import { completeSilentAuth } from '../flows/complete-silent-auth.js';
-import { beginSmsFallback } from '../flows/otp/begin-fallback.js';
+import type { Verification } from '../domain/verification.js';
+import { completeSilentAuth, failSessionSilentAttempt, type ReturningDevice, type SilentOutcome } from '../flows/complete-silent-auth.js';
 import { verificationView } from '../flows/read-verification.js';
 
 /**
  * GET /callback: the operator's redirect. Browsers are sent on to the verification's returnUrl (checked
- * against the allowed prefixes when the verification was created) or the sample result page, with only
- * verificationId and status in the query; `Accept: application/json` gets the verification instead.
- * When the silent leg could not prove the number, the SMS leg starts here, before answering.
+ * against the allowed prefixes when the verification was created) or the sample pages, with verificationId
+ * and status in the query; `Accept: application/json` gets the verification instead.
+ *
+ * Rules:
+ * - nothing here sends an SMS (any web page can make a browser GET this): a silent leg that did not prove the
+ *   number leaves the verification fallback_required, and the app asks for the code with a JSON POST;
+ * - a completion code (the proof came back on a device that is not the starter's session) goes to that
+ *   device only: in the redirect to returnUrl as `code` (as Vonage Verify v2 does after check_url), in the
+ *   JSON answer when there is no returnUrl, or in the fragment of the sample result page, which never reaches
+ *   a server or its logs.
  */
 export function callback(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = new URLSearchParams(req.url.split('?')[1] ?? '');
-    const completed = await completeSilentAuth(deps, query, req.correlator);
-    const verification = await beginSmsFallback(deps, completed, { clientIp: req.ip ?? 'unknown' });
+    const device: ReturningDevice = { ownerId: req.session.ownerId, correlator: req.correlator };
+    const outcome: SilentOutcome = query.has('state')
+      ? await completeSilentAuth(deps, query, device)
+      : { verification: await failSessionSilentAttempt(deps, query, device, req.session.silentVerificationId) };
     res.set('Cache-Control', 'no-store');
-    if (req.accepts(['html', 'json']) === 'json') return res.json(verificationView(verification, deps.config.otp));
-    const target = new URL(verification.returnUrl ?? `${deps.config.publicUrl}/${nextPage(verification.status)}`);
-    target.searchParams.set('verificationId', verification.id);
-    target.searchParams.set('status', verification.status);
-    res.redirect(302, target.href);
+    answer(deps, req, res, outcome);
   };
 }
 
-function nextPage(status: string): string {
-  return status === 'otp_sent' || status === 'fallback_required' ? 'otp.html' : 'result.html';
+function answer(deps: BrokerDeps, req: Request, res: Parameters<RequestHandler>[1], { verification, completionCode }: SilentOutcome) {
+  const wantsJson = req.accepts(['html', 'json']) === 'json';
+  if (wantsJson && !(completionCode && verification.returnUrl)) {
+    return res.json({ ...verificationView(verification, deps.config.otp), ...(completionCode && { code: completionCode }) });
+  }
+  const target = new URL(verification.returnUrl ?? `${deps.config.publicUrl}/${nextPage(verification)}`);
+  target.searchParams.set('verificationId', verification.id);
+  target.searchParams.set('status', verification.status);
+  if (completionCode && verification.returnUrl) target.searchParams.set('code', completionCode);
+  else if (completionCode) target.hash = new URLSearchParams({ code: completionCode }).toString();
+  res.redirect(302, target.href);
+}
+
+function nextPage(verification: Verification): string {
+  return verification.status === 'otp_sent' || verification.status === 'fallback_required' ? 'otp.html' : 'result.html';
 }

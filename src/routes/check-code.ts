@@ -6,9 +6,9 @@ import { verificationView } from '../flows/read-verification.js';
 import { parseInput } from '../http/validate.js';
 import { issueSessionToken } from '../tokens/session-token.js';
 
-const body = z.strictObject({ code: z.string({ error: 'is required' }).max(16) });
+const body = z.strictObject({ code: z.string({ error: 'is required' }).max(64) });
 
-/** POST /v1/verifications/:id/code {code}: the code from the SMS. */
+/** POST /v1/verifications/:id/code {code}: the code from the SMS, or the completion code of the silent leg. */
 export function checkCodeRoute(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const { code } = parseInput(body, req.body, 'body');

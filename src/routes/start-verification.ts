@@ -18,11 +18,20 @@ const loginQuery = z.strictObject({
 
 const createBody = loginQuery.omit({ redirect: true });
 
-/** Starts the verification and, when it needs SMS from the outset (WiFi, no operator), sends the code. */
-async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>): Promise<Started> {
+/**
+ * Starts the verification. When it needs SMS from the outset (WiFi, no operator), the code is sent only for
+ * `sms: 'send'`, the JSON POST: a GET can be triggered by any web page (an <img>, a link), so GET /login only
+ * leaves the verification fallback_required and the app asks for the code with a JSON POST (/fallback).
+ */
+async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>, sms: 'send' | 'wait'): Promise<Started> {
   const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req) };
   const started = await startVerification(deps, input);
-  if (started.authUrl) return started;
+  if (started.authUrl) {
+    // an operator error redirect without state ends this attempt (see callback.ts)
+    req.session.silentVerificationId = started.verification.id;
+    return started;
+  }
+  if (sms === 'wait') return started;
   return { verification: await beginSmsFallback(deps, started.verification, { clientIp: req.ip ?? 'unknown' }) };
 }
 
@@ -37,14 +46,22 @@ function answer(deps: BrokerDeps, started: Started) {
   };
 }
 
+/** Where a browser goes when the silent leg is not possible: the page that asks for the code on a click. */
+function smsPage(deps: BrokerDeps, { verification }: Started): string {
+  const target = new URL(verification.returnUrl ?? `${deps.config.publicUrl}/otp.html`);
+  target.searchParams.set('verificationId', verification.id);
+  target.searchParams.set('status', verification.status);
+  return target.href;
+}
+
 /** GET /login?phoneNumber=+E164[&network][&returnUrl][&redirect=true]: the mobile app's entry point. */
 export function login(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = parseInput(loginQuery, req.query, 'query');
     const { redirect, ...fields } = query;
-    const started = await start(deps, req, fields);
+    const started = await start(deps, req, fields, 'wait');
     res.set('Cache-Control', 'no-store');
-    if (redirect === 'true' && started.authUrl) return res.redirect(302, started.authUrl);
+    if (redirect === 'true') return res.redirect(302, started.authUrl ?? smsPage(deps, started));
     res.status(200).json(answer(deps, started));
   };
 }
@@ -53,7 +70,7 @@ export function login(deps: BrokerDeps): RequestHandler {
 export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const body = parseInput(createBody, req.body, 'body');
-    const started = await start(deps, req, body);
+    const started = await start(deps, req, body, 'send');
     res.set('Cache-Control', 'no-store').location(`/v1/verifications/${started.verification.id}`).status(201).json(answer(deps, started));
   };
 }

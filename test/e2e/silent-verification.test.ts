@@ -50,10 +50,10 @@ describe('silent verification through the sandbox operator', () => {
     const phone = broker.device('127.0.0.3');
     const { callback } = await verifySilently(broker, phone, '+34600000002');
     const result = new URL(callback.headers.location!);
-    expect(result.searchParams.get('status')).toBe('otp_sent');
+    expect(result.searchParams.get('status')).toBe('fallback_required');
     expect(result.pathname).toBe('/otp.html');
     const read = (await phone.get(`${broker.url}/v1/verifications/${result.searchParams.get('verificationId')}`)).json();
-    expect(read).toMatchObject({ status: 'otp_sent', method: 'sms_otp', reason: 'number_mismatch' });
+    expect(read).toMatchObject({ status: 'fallback_required', method: 'sms_otp', reason: 'number_mismatch' });
   });
 
   it('when the device is on WiFi, the operator refuses network authentication and the flow falls back', async () => {
@@ -61,7 +61,7 @@ describe('silent verification through the sandbox operator', () => {
     const { callbackUrl, callback } = await verifySilently(broker, laptop, '+34600000002');
     expect(callbackUrl.searchParams.get('error')).toBe('access_denied');
     const read = (await laptop.get(`${broker.url}/v1/verifications/${new URL(callback.headers.location!).searchParams.get('verificationId')}`, { accept: 'application/json' })).json();
-    expect(read).toMatchObject({ status: 'otp_sent', reason: 'access_denied' });
+    expect(read).toMatchObject({ status: 'fallback_required', reason: 'access_denied' });
   });
 
   it('network=wifi skips the operator and answers method sms_otp', async () => {
@@ -157,7 +157,7 @@ describe('operator dialects against the sandbox', () => {
       const ok = await verifySilently(broker, broker.device('127.0.0.2'), '+34600000002');
       expect(new URL(ok.callback.headers.location!).searchParams.get('status')).toBe('verified');
       const other = await verifySilently(broker, broker.device('127.0.0.3'), '+34600000002');
-      expect(new URL(other.callback.headers.location!).searchParams.get('status')).toBe('otp_sent');
+      expect(new URL(other.callback.headers.location!).searchParams.get('status')).toBe('fallback_required');
     } finally {
       await broker.close();
     }
@@ -183,7 +183,7 @@ describe('operator failures fall back to SMS', () => {
       const started = Date.now();
       const res = await phone.get(location.href, { accept: 'application/json' });
       const elapsed = Date.now() - started;
-      expect(res.json()).toMatchObject({ status: 'otp_sent', reason: 'operator_timeout' });
+      expect(res.json()).toMatchObject({ status: 'fallback_required', reason: 'operator_timeout' });
       expect(elapsed).toBeLessThan(2500);
     } finally {
       await broker.close();
@@ -196,7 +196,7 @@ describe('operator failures fall back to SMS', () => {
       const phone = broker.device('127.0.0.2');
       const { location } = await phone.followUntil(`${broker.url}/login?phoneNumber=%2B34600000002&redirect=true`, (n) => n.pathname === '/callback');
       const res = (await phone.get(location.href, { accept: 'application/json' })).json();
-      expect(res).toMatchObject({ status: 'otp_sent', reason: 'operator_unavailable' });
+      expect(res).toMatchObject({ status: 'fallback_required', reason: 'operator_unavailable' });
       expect(res.events).toContainEqual(expect.objectContaining({ type: 'fallback_required', detail: { reason: 'operator_unavailable', status: 503, operatorCode: 'UNAVAILABLE' } }));
     } finally {
       await broker.close();
@@ -207,7 +207,7 @@ describe('operator failures fall back to SMS', () => {
     const broker = await startTestBroker({ operators: () => [{ ...sandboxOperator('http://127.0.0.1:9'), id: 'down' }] });
     try {
       const res = (await broker.device('127.0.0.2').get(`${broker.url}/login?phoneNumber=%2B34600000002`)).json();
-      expect(res).toMatchObject({ method: 'sms_otp', verification: { status: 'otp_sent', reason: 'operator_unavailable' } });
+      expect(res).toMatchObject({ method: 'sms_otp', verification: { status: 'fallback_required', reason: 'operator_unavailable' } });
     } finally {
       await broker.close();
     }

@@ -35,8 +35,10 @@ describe('SMS one-time-code fallback', () => {
     const { callback } = await verifySilently(broker, phone, '+34600000021');
     const target = new URL(callback.headers.location!);
     expect(target.pathname).toBe('/otp.html');
-    expect(target.searchParams.get('status')).toBe('otp_sent');
+    expect(target.searchParams.get('status')).toBe('fallback_required');
     const id = target.searchParams.get('verificationId')!;
+    // the callback (a GET) sends no SMS; the app asks for the code with a JSON POST
+    expect((await phone.post(`${broker.url}/v1/verifications/${id}/fallback`, {})).json()).toMatchObject({ status: 'otp_sent' });
     const code = await lastCodeFor(broker, '+34600000021', phone);
     const res = await phone.post(`${broker.url}/v1/verifications/${id}/code`, { code });
     expect(res.json()).toMatchObject({ status: 'verified' });

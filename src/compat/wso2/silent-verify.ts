@@ -5,6 +5,7 @@ import { BrokerError } from '../../errors.js';
 import { startVerification, type Started } from '../../flows/start-verification.js';
 import { adminAuth } from '../../http/admin-auth.js';
 import type { FacadeRoute } from '../errors.js';
+import { isCompletionCodeShaped } from '../../otp/completion-code.js';
 import { IdentityError, identityErrors } from './errors.js';
 import { meUser } from './user-auth.js';
 import { commitUser, loadUser, ownerIdFor, settleUser, USER_ID } from './users.js';
@@ -18,9 +19,11 @@ import { commitUser, loadUser, ownerIdFor, settleUser, USER_ID } from './users.j
  *   the returned authUrl to the app; the device must open it over its mobile network;
  * - it is the native silent flow: startVerification (network cellular) prepares the operator request, the
  *   operator sends the device to /callback (complete-silent-auth.ts), and /callback sends it on to this
- *   facade's done page, which settles the user (the number becomes primary, `phone_number.updated` fires)
- *   and sends the device to `returnUrl` (checked against RETURN_URL_PREFIXES by the start flow), or to the
- *   sample result page, with `verificationId` and `status`;
+ *   facade's done page with a completion code (the device never carries a session of this verification's
+ *   owner, so the proof always takes the code path: relay-proof), which sends the device on to `returnUrl`
+ *   (checked against RETURN_URL_PREFIXES by the start flow), or to the sample result page; the user's app
+ *   presents the code to validate-code, which settles the user (the number becomes primary,
+ *   `phone_number.updated` fires);
  * - if the operator cannot prove the number, /callback falls back to SMS as usual and that code is then the
  *   one validate-code expects; the code sent earlier stays valid until then;
  * - no operator for the number → 409 UAV-10001 (verify with the SMS code instead); nothing waiting → 400 18005.
@@ -58,19 +61,27 @@ export function silentVerify(deps: BrokerDeps): FacadeRoute {
   return [userOrBackend(deps), handler, identityErrors(deps)];
 }
 
-/** GET /compat/wso2/users/{id}/silent-verify/done?verificationId&status: where /callback sends the device. */
+/**
+ * GET /compat/wso2/users/{id}/silent-verify/done?verificationId&status[&code]: where /callback sends the device.
+ * The silent verification was started without the device's session (by the user's JWT or the backend), so a
+ * proof never settles the user here: the device gets the completion code, which the user's app presents
+ * through validate-code, like an SMS code. It goes on to `returnUrl` in the query (`code`), or to the sample
+ * result page in the fragment.
+ */
 export function silentVerifyDone(deps: BrokerDeps): FacadeRoute {
   const handler: RequestHandler = async (req, res) => {
     const userId = String(req.params.id);
     const verificationId = typeof req.query.verificationId === 'string' ? req.query.verificationId : '';
+    const code = typeof req.query.code === 'string' && isCompletionCodeShaped(req.query.code) ? req.query.code : undefined;
     const stored = await loadUser(deps, userId);
     const silent = stored?.pending?.silent?.verificationId === verificationId ? stored.pending.silent : undefined;
     const verification = silent && (await deps.store.getVerification(silent.verificationId));
     if (!stored || !silent || !verification) throw new IdentityError(404, '18005', 'Recovery data not found', 'No silent verification of this user has that id.');
-    await settleUser(deps, stored);
     const target = new URL(silent.returnUrl ?? `${deps.config.publicUrl}/result.html`);
     target.searchParams.set('verificationId', verification.id);
     target.searchParams.set('status', verification.status);
+    if (code && silent.returnUrl) target.searchParams.set('code', code);
+    else if (code) target.hash = new URLSearchParams({ code }).toString();
     res.set('Cache-Control', 'no-store').redirect(302, target.href);
   };
   return [handler, identityErrors(deps)];

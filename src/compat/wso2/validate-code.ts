@@ -4,6 +4,7 @@ import type { Verification } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
 import { codeMatches } from '../../otp/code.js';
+import { isCompletionCodeShaped } from '../../otp/completion-code.js';
 import type { FacadeRoute } from '../errors.js';
 import { IdentityError, identityErrors } from './errors.js';
 import { scenarioOf } from './scenario.js';
@@ -21,6 +22,8 @@ import { loadUser, ownerIdFor, pendingOf, settleUser } from './users.js';
  * - when several numbers wait, the code's own verification is found by its hash first, so a right code
  *   costs no other number an attempt; a wrong one counts against every waiting number (a guess tried on
  *   each is one guess at each);
+ * - a completion code (handed to the user's device by the silent-verify done page) completes that silent
+ *   verification, with the same attempt limit;
  * - on success the number becomes verified (and primary, for a primary change) and
  *   `phone_number.updated` fires (users.ts settleUser);
  * - refusals use WSO2's codes: 18001 invalid code, 18002 expired, 18003 invalid user, 18005 nothing waiting.
@@ -35,8 +38,11 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
     if (!stored) throw new IdentityError(400, '18003', 'Invalid User', 'The user is not known to the broker.');
     const user = await settleUser(deps, stored);
 
-    const waiting = (await Promise.all(pendingOf(user, scenario).map((p) => deps.store.getVerification(p.verificationId)))).filter(
-      (v): v is Verification => v !== undefined && v.ownerId === ownerIdFor(userId),
+    // a silent verification proved on the user's device waits for the completion code that device was handed
+    const ids = pendingOf(user, scenario).flatMap((p) => (p.silent ? [p.verificationId, p.silent.verificationId] : [p.verificationId]));
+    const found = await Promise.all(ids.map((id) => deps.store.getVerification(id)));
+    const waiting = found.filter(
+      (v): v is Verification => v !== undefined && v.ownerId === ownerIdFor(userId) && (v.status !== 'awaiting_completion' || isCompletionCodeShaped(code)),
     );
     if (waiting.length === 0) throw new IdentityError(400, '18005', 'Recovery data not found', 'No mobile number of this user is waiting for a code.');
     await checkAgainst(deps, waiting, code);
@@ -48,6 +54,9 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
 }
 
 async function checkAgainst(deps: BrokerDeps, waiting: Verification[], code: string): Promise<Verification> {
+  const completing = isCompletionCodeShaped(code) ? waiting.find((v) => v.status === 'awaiting_completion') : undefined;
+  if (completing) return checkOwnedCode(deps, completing, code);
+  waiting = waiting.filter((v) => v.status !== 'awaiting_completion');
   if (waiting.length === 1) return checkOwnedCode(deps, waiting[0], code);
   const secret = deps.sms.codeKey;
   const own = waiting.find((v) => v.status === 'otp_sent' && v.otp?.codeHash && /^\d{4,10}$/.test(code) && codeMatches(secret, v.id, code, v.otp.codeHash));

@@ -29,7 +29,7 @@ export async function requestFallback(deps: BrokerDeps, id: string, ownerId: str
   if (!current) throw new NotFound('The verification does not exist.');
   if (!ownerId || current.ownerId !== ownerId) throw new PermissionDenied('This verification belongs to another session.');
   if (current.status === 'otp_sent') return current;
-  if (current.status === 'pending' || current.status === 'silent_auth_in_progress') {
+  if (current.status === 'pending' || current.status === 'silent_auth_in_progress' || current.status === 'awaiting_completion') {
     const moved = await deps.store.updateVerification(id, fallbackRequired(deps.now(), 'user_requested'));
     if (!moved) throw new Conflict('The verification changed; read it again.');
   } else if (current.status !== 'fallback_required') {
