@@ -381,8 +381,15 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const landed = await phone.get(done.href);
     const result = new URL(landed.headers.location!);
     expect(result.pathname).toBe('/result.html');
-    expect(result.searchParams.get('status')).toBe('verified');
+    // started without the device's session (the user's JWT): the proof takes the completion-code path
+    expect(result.searchParams.get('status')).toBe('awaiting_completion');
+    const code = new URLSearchParams(result.hash.slice(1)).get('code')!;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // nothing is settled on the device's arrival
+    expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000098' }]);
 
+    // the user's app presents the code the device was handed, through the existing validate-code
+    expect((await identity('me/validate-code', { code, properties: [] }, await asUser(id))).status).toBe(200);
     expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000002' }]);
     expect((await webhookEvents(broker, 'phone_number.updated')).map((e) => e.data)).toContainEqual(
       expect.objectContaining({ userId: id, change: 'primary', number: '+34600000002', previousPhoneNumber: '+34600000098', method: 'silent_auth' }),
@@ -402,11 +409,31 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const back = new URL(done.headers.location!);
     expect(back.href.startsWith(returnUrl)).toBe(true);
     expect(back.searchParams.get('verificationId')).toBe(verificationId);
-    expect(back.searchParams.get('status')).toBe('otp_sent');
+    // the callback sends no SMS; the code sent with the PATCH is the one that waits again
+    expect(back.searchParams.get('status')).toBe('fallback_required');
 
     const code = await lastCodeFor(broker, '+34600000099', admin);
     expect((await identity('me/validate-code', { code, properties: [] }, await asUser(id))).status).toBe(200);
     expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000099' }]);
+  });
+
+  it('relay: a user who sends the silent-verify URL to the phone of someone else\'s number does not get that number', async () => {
+    const id = 'silent-relay';
+    await userWithPrimary(id, { national: '+34600000097', e164: '+34600000097' });
+    await patch(id, replaceMobile('+34600000003')); // the victim's number
+    const started = await broker.device('127.0.0.1').get(`${broker.url}/compat/wso2/users/${id}/silent-verify`, await asUser(id));
+    const { authUrl } = started.json();
+    const victim = broker.device('127.0.0.3'); // the victim's phone opens the link over mobile data
+    const { location } = await victim.followUntil(authUrl, (next) => next.pathname === '/callback' && next.origin === broker.url);
+    const done = await victim.get((await victim.get(location.href)).headers.location!);
+    expect(new URL(done.headers.location!).searchParams.has('code')).toBe(false); // only the victim's page holds it, in the fragment
+
+    expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000097' }]);
+    const guess = await identity('me/validate-code', { code: 'A'.repeat(43), properties: [] }, await asUser(id));
+    expect(guess.status).toBe(400);
+    expect(guess.json().code).toBe('18001');
+    expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: '+34600000097' }]);
+    expect((await webhookEvents(broker, 'phone_number.updated')).map((e) => e.data)).not.toContainEqual(expect.objectContaining({ userId: id, number: '+34600000003' }));
   });
 
   it('while a silent attempt is under way, the SMS code sent with the PATCH still verifies the number', async () => {

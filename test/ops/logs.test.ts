@@ -3,7 +3,7 @@ import { createChannel } from '../../src/compat/mpass/channels.js';
 import { StoreUnavailable } from '../../src/errors.js';
 import { createLogger } from '../../src/logging.js';
 import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
-import { lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
+import { askForCode, lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
 
 type Line = Record<string, any>;
 
@@ -47,6 +47,7 @@ describe('logs', () => {
     const mismatch = await verifySilently(broker, other, '+34600000041');
     secrets.push('+34600000041', mismatch.callbackUrl.searchParams.get('code')!);
     const mismatchId = new URL(mismatch.callback.headers.location!).searchParams.get('verificationId')!;
+    await askForCode(broker, other, mismatchId);
     const mismatchCode = await lastCodeFor(broker, '+34600000041', other);
     const mismatchCheck = (await other.post(`${broker.url}/v1/verifications/${mismatchId}/code`, { code: mismatchCode })).json();
     expect(mismatchCheck.status).toBe('verified');

@@ -21,3 +21,9 @@ export async function startOnWifi(broker: TestBroker, device: Device, phoneNumbe
 export function wrongCodeFor(code: string): string {
   return code.split('').map((d) => String((Number(d) + 1) % 10)).join('');
 }
+
+/** What the app does after a silent leg that did not verify: ask for the SMS code with a JSON POST. */
+export async function askForCode(broker: TestBroker, device: Device, id: string): Promise<void> {
+  const res = await device.post(`${broker.url}/v1/verifications/${id}/fallback`, {});
+  if (res.status !== 202) throw new Error(`fallback refused: ${res.status} ${res.text}`);
+}
