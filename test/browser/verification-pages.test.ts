@@ -139,6 +139,12 @@ maybe('the sample frontend in a real browser', () => {
     await startVerification(page, broker.url, '+34600000014', 'cellular');
 
     await page.waitForURL(/\/otp\.html\?/);
+    // the callback sent no SMS: the page says why a code is needed and sends it on a click
+    await page.locator('#send-code').waitFor();
+    expect(await text(page, '#otp-lead')).toContain('the SIM in this device has another number');
+    expect((await page.request.get(`${broker.url}/sandbox/inbox?phoneNumber=%2B34600000014`)).ok()).toBe(true);
+    expect((await (await page.request.get(`${broker.url}/sandbox/inbox?phoneNumber=%2B34600000014`)).json()).messages).toHaveLength(0);
+    await page.click('#send-code');
     const [sent] = await codesInInbox(page);
     await screenshot(page, 'sim-mismatch-otp');
     await enterCode(page, sent);

@@ -43,13 +43,14 @@ describeIfRedis('two broker instances behind a load balancer without sticky sess
   });
 
   it('started on A, callback on B, status read on A, code checked on B: the SMS leg spans instances too', async () => {
-    // the SIM in this device holds +34600000003: the operator says no, and B sends the code
+    // the SIM in this device holds +34600000003: the operator says no (on B), and the app's JSON POST on A sends the code
     const phone = new Device('127.0.0.3');
     const callback = await toOperatorAndBack(phone, A, '+34600000002');
     const landed = await phone.get(cluster.via(B, callback.href), { accept: 'application/json' });
     expect(landed.status).toBe(200);
     const id = landed.json().id as string;
-    expect(landed.json()).toMatchObject({ status: 'otp_sent', reason: 'number_mismatch' });
+    expect(landed.json()).toMatchObject({ status: 'fallback_required', reason: 'number_mismatch' });
+    expect((await phone.post(`${A.url}/v1/verifications/${id}/fallback`, {})).status).toBe(202);
 
     expect((await phone.get(`${A.url}/v1/verifications/${id}`)).json()).toMatchObject({ status: 'otp_sent', otp: { attemptsRemaining: 5 } });
     const checked = await phone.post(`${B.url}/v1/verifications/${id}/code`, { code: cluster.lastCodeFor('+34600000002') });
