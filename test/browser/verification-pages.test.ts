@@ -133,6 +133,22 @@ maybe('the sample frontend in a real browser', () => {
     expect(await page.locator('#timeline li[data-event="otp_sent"]').count()).toBe(2);
   });
 
+  it('a browser that opens a verification started elsewhere shows the completion code to hand over, and is not verified itself', async () => {
+    const { page } = browser;
+    await pickSim(page, broker.sandbox!.issuer, SIM);
+    const starter = broker.device('127.0.0.1'); // e.g. the app's own HTTP client, or someone relaying the link
+    const started = (await starter.get(`${broker.url}/login?phoneNumber=${encodeURIComponent(SIM)}`)).json();
+    await page.goto(started.authUrl);
+    await page.waitForURL(/\/result\.html\?/);
+    await page.locator('#completion-code').waitFor();
+    expect(await text(page, '#outcome-title')).toBe('Verified on this device: finish where you started');
+    const code = await text(page, '#completion-code');
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await starter.get(`${broker.url}/v1/verifications/${started.verificationId}`)).json()).toMatchObject({ status: 'awaiting_completion' });
+    const done = await starter.post(`${broker.url}/v1/verifications/${started.verificationId}/code`, { code });
+    expect(done.json()).toMatchObject({ status: 'verified', sessionToken: expect.stringMatching(/^ey/) });
+  });
+
   it('when the SIM in the browser has another number, falls back to an SMS code', async () => {
     const { page } = browser;
     await pickSim(page, broker.sandbox!.issuer, OTHER_SIM);
