@@ -17,7 +17,7 @@ const problemsOf = (fn: () => unknown): string[] => {
   }
   throw new Error('expected ConfigInvalid');
 };
-const generated: Secrets = { sessionSecret: 's', otpSecret: 'o', adminApiKey: 'a', webhookSecret: secretOf(32) };
+const generated: Secrets = { sessionSecret: 's', otpSecret: 'o', adminApiKey: 'a', wso2ApiKey: 'w', cloudSoftphoneApiKey: 'c', webhookSecret: secretOf(32) };
 
 describe('webhook configuration', () => {
   it('defaults to the Standard Webhooks schedule, a 15 s timeout, and no receiver for the default application', () => {

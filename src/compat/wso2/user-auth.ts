@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { BrokerDeps } from '../../deps.js';
-import { adminAuth } from '../../http/admin-auth.js';
+import { apiKeyAuth } from '../../http/api-key-auth.js';
 import { IdentityError } from './errors.js';
 import { USER_ID } from './users.js';
 
@@ -47,9 +47,13 @@ export function meUser(deps: BrokerDeps): RequestHandler {
   };
 }
 
-/** Privileged calls: the backend API key, which may act for any user. */
+/**
+ * Privileged calls (SCIM, validate-code and resend-code naming the user, silent-verify as the backend): the
+ * WSO2 backend's own key (COMPAT_WSO2_API_KEY, else generated), which may act for any user. Not the admin
+ * key nor another facade's: each integration holds only the key it needs.
+ */
 export function privileged(deps: BrokerDeps): RequestHandler {
-  return adminAuth(deps);
+  return apiKeyAuth(deps.secrets.wso2ApiKey, { realm: 'wso2', keyName: 'WSO2 backend API key' });
 }
 
 /**
