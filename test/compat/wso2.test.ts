@@ -313,6 +313,39 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     }
   });
 
+  it('/me takes access tokens only: an ID token, or a token of another type, of the same issuer and audience is refused', async () => {
+    const id = 'token-kinds';
+    const meValidate = async (token: string) => identity('me/validate-code', { code: '123456' }, { authorization: `Bearer ${token}` });
+    const noClient = { client_id: undefined };
+    const refused = [
+      // an ID token (OIDC Core §2): typ JWT, no client_id (azp names the client instead)
+      await idp.token(id, { typ: 'JWT', claims: { ...noClient, azp: 'customer-app', nonce: 'n-0S6' } }),
+      await idp.token(id, { typ: null, claims: noClient }),
+      // a JWT of another declared type, even with a client_id
+      await idp.token(id, { typ: 'logout+jwt' }),
+      await idp.token(id, { typ: 'secevent+jwt' }),
+      // client_id must be a client's id
+      await idp.token(id, { typ: 'JWT', claims: { client_id: 42 } }),
+    ];
+    for (const token of refused) {
+      const res = await meValidate(token);
+      expect(res.status).toBe(401);
+      expect(res.json()).toMatchObject({ code: '17002', message: 'Invalid Credentials' });
+    }
+    // accepted (the user is unknown, so the answer is 18003, not 17002)
+    const accepted = [
+      await idp.token(id),
+      await idp.token(id, { typ: 'application/at+jwt', claims: noClient }),
+      await idp.token(id, { typ: 'JWT' }),
+      await idp.token(id, { typ: null }),
+    ];
+    for (const token of accepted) {
+      const res = await meValidate(token);
+      expect(res.status).toBe(400);
+      expect(res.json()).toMatchObject({ code: '18003' });
+    }
+  });
+
   it('SCIM bad input is refused in the SCIM error format and changes nothing', async () => {
     const id = 'scim-errors';
     await userWithPrimary(id, { national: '+34600000094', e164: '+34600000094' });
