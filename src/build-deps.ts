@@ -5,7 +5,7 @@ import type { Config, OperatorConfig } from './config/index.js';
 import type { BrokerDeps } from './deps.js';
 import { KeyRing } from './keys/key-ring.js';
 import { countMpassSends, countSmsSends, createMetrics, observeStore, type Metrics } from './metrics/index.js';
-import { loadOrCreateSecrets, type Secrets } from './keys/secrets.js';
+import { loadOrCreateSecrets, withConfiguredKeys, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
 import { SmsLimits } from './flows/otp/sms-limits.js';
 import type { SmsServices } from './flows/otp/sms-services.js';
@@ -47,7 +47,7 @@ export async function buildDeps(
     store,
     operators,
     keys,
-    secrets: config.adminApiKey ? { ...secrets, adminApiKey: config.adminApiKey } : secrets,
+    secrets: withConfiguredKeys(secrets, { adminApiKey: config.adminApiKey, wso2ApiKey: config.compat.wso2.apiKey, cloudSoftphoneApiKey: config.compat.cloudSoftphone.apiKey }),
     logger: options.logger,
     metrics,
     http,

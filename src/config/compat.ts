@@ -10,6 +10,8 @@ export type CompatFacade = (typeof COMPAT_FACADES)[number];
 
 const region = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 region, e.g. GB').optional();
 
+const apiKey = z.string().min(24, 'must be at least 24 characters').optional();
+
 const facades = z
   .string()
   .default(COMPAT_FACADES.join(','))
@@ -34,30 +36,42 @@ export const compatEnvSchema = z.object({
   COMPAT_WSO2_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   COMPAT_WSO2_ISSUER: z.string().min(1).optional(),
   COMPAT_WSO2_AUDIENCE: z.string().min(1).optional(),
+  COMPAT_WSO2_API_KEY: apiKey,
+  COMPAT_CLOUDSOFTPHONE_API_KEY: apiKey,
 });
 
 export type CompatEnv = z.output<typeof compatEnvSchema>;
 
 export interface CompatConfig {
   facades: CompatFacade[];
-  cloudSoftphone: { path: string; numberFields: string[] };
+  /** apiKey: the provisioning backend's key from COMPAT_CLOUDSOFTPHONE_API_KEY (else the generated one) */
+  cloudSoftphone: { path: string; numberFields: string[]; apiKey?: string };
   mpass: { defaultRegion?: string };
-  wso2: { defaultRegion?: string; userTokens?: { jwksUrl: string; issuer: string; audience?: string } };
+  /** apiKey: the backend's key from COMPAT_WSO2_API_KEY (else the generated one) */
+  wso2: { defaultRegion?: string; apiKey?: string; userTokens?: { jwksUrl: string; issuer: string; audience: string } };
 }
 
-/** The facades' section of Config; a JWKS URL without its issuer (or the reverse) stops the broker at start. */
+/**
+ * The facades' section of Config. A JWKS URL without its issuer and audience (or one of those without the
+ * URL) stops the broker at start: without `aud`, a token the same identity provider issued for any other
+ * application would open the /me endpoints.
+ */
 export function compatConfigOf(env: CompatEnv): CompatConfig {
   if (Boolean(env.COMPAT_WSO2_JWKS_URL) !== Boolean(env.COMPAT_WSO2_ISSUER)) {
     throw new ConfigInvalid(['COMPAT_WSO2_JWKS_URL, COMPAT_WSO2_ISSUER: set both (user tokens are checked against that issuer and its keys) or neither']);
   }
+  if (Boolean(env.COMPAT_WSO2_JWKS_URL) !== Boolean(env.COMPAT_WSO2_AUDIENCE)) {
+    throw new ConfigInvalid(['COMPAT_WSO2_AUDIENCE: required with COMPAT_WSO2_JWKS_URL (user tokens must be meant for this API), and only with it']);
+  }
   return {
     facades: env.COMPAT_FACADES,
-    cloudSoftphone: { path: env.COMPAT_CLOUDSOFTPHONE_PATH, numberFields: env.COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS },
+    cloudSoftphone: { path: env.COMPAT_CLOUDSOFTPHONE_PATH, numberFields: env.COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS, apiKey: env.COMPAT_CLOUDSOFTPHONE_API_KEY },
     mpass: { defaultRegion: env.COMPAT_MPASS_DEFAULT_REGION },
     wso2: {
       defaultRegion: env.COMPAT_WSO2_DEFAULT_REGION,
+      apiKey: env.COMPAT_WSO2_API_KEY,
       ...(env.COMPAT_WSO2_JWKS_URL && {
-        userTokens: { jwksUrl: env.COMPAT_WSO2_JWKS_URL, issuer: env.COMPAT_WSO2_ISSUER!, ...(env.COMPAT_WSO2_AUDIENCE && { audience: env.COMPAT_WSO2_AUDIENCE }) },
+        userTokens: { jwksUrl: env.COMPAT_WSO2_JWKS_URL, issuer: env.COMPAT_WSO2_ISSUER!, audience: env.COMPAT_WSO2_AUDIENCE! },
       }),
     },
   };
@@ -71,5 +85,7 @@ export const compatEnvDoc: EnvDoc[] = [
   { name: 'COMPAT_WSO2_DEFAULT_REGION', description: 'Region (ISO 3166 alpha-2) for WSO2 mobile numbers written nationally (the SCIM examples use 0123456789). Unset: numbers must be international (+…).' },
   { name: 'COMPAT_WSO2_JWKS_URL', description: "JWKS of the identity provider whose access tokens (JWT, `sub` = the user id) authenticate users on /api/identity/user/v1.0/me/*. Unset: the /me endpoints answer 401." },
   { name: 'COMPAT_WSO2_ISSUER', description: '`iss` those user tokens must carry; required with COMPAT_WSO2_JWKS_URL.' },
-  { name: 'COMPAT_WSO2_AUDIENCE', description: '`aud` those user tokens must carry, if set.' },
+  { name: 'COMPAT_WSO2_AUDIENCE', description: '`aud` those user tokens must carry (this API\'s identifier at the identity provider); required with COMPAT_WSO2_JWKS_URL.' },
+  { name: 'COMPAT_WSO2_API_KEY', default: '(generated into DATA_DIR)', description: 'Key of the WSO2 facade\'s backend (SCIM /scim2/Users, privileged validate-code and resend-code, silent-verify), sent as `Authorization: Bearer …`; at least 24 characters.' },
+  { name: 'COMPAT_CLOUDSOFTPHONE_API_KEY', default: '(generated into DATA_DIR)', description: 'Key of the Cloud Softphone provisioning backend (PREFIX/check), sent as `Authorization: Bearer …`; at least 24 characters.' },
 ];

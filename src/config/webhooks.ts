@@ -30,12 +30,18 @@ const retrySchedule = z
   // the outbox makes an event due the moment it is written, so the first attempt is always immediate
   .refine((seconds) => seconds[0] === 0, 'the first attempt is immediate: the schedule starts with 0');
 
+/** which expired verifications are announced with `verification.expired` (see flows/outcomes.ts `expired`) */
+export const EXPIRED_EVENTS = ['after_code', 'all'] as const;
+export type ExpiredEvents = (typeof EXPIRED_EVENTS)[number];
+
 export const webhooksEnvSchema = z.object({
   WEBHOOK_URL: urlVar().optional(),
   WEBHOOK_SECRET: webhookSecret().optional(),
   WEBHOOK_TIMEOUT_MS: intVar(15000, 100, 60000),
   WEBHOOK_RETRY_SCHEDULE: retrySchedule,
   WEBHOOK_POLL_MS: intVar(1000, 10, 60000),
+  WEBHOOK_EXPIRED_EVENTS: z.enum(EXPIRED_EVENTS).default('after_code'),
+  WEBHOOK_RETENTION_HOURS: intVar(168, 1, 24 * 365),
 });
 
 export const webhooksEnvDoc: EnvDoc[] = [
@@ -44,6 +50,8 @@ export const webhooksEnvDoc: EnvDoc[] = [
   { name: 'WEBHOOK_TIMEOUT_MS', default: '15000', description: 'Time a receiver has to answer one delivery attempt.' },
   { name: 'WEBHOOK_RETRY_SCHEDULE', default: STANDARD_RETRY_SCHEDULE, description: 'Comma-separated seconds before each attempt (Standard Webhooks schedule); starts with 0. A larger Retry-After from the receiver wins.' },
   { name: 'WEBHOOK_POLL_MS', default: '1000', description: 'How often the delivery worker looks for due deliveries in the outbox.' },
+  { name: 'WEBHOOK_EXPIRED_EVENTS', default: 'after_code', description: 'Which expired verifications send verification.expired: after_code (only those where an SMS code was sent; abandoned starts expire silently) or all.' },
+  { name: 'WEBHOOK_RETENTION_HOURS', default: '168', description: 'How long finished deliveries (delivered or failed) stay listable and replayable before they are deleted from the outbox.' },
 ];
 
 /** One application of BROKER_CONFIG's `applications`: where its events go and the secret that signs them. */
@@ -71,6 +79,10 @@ export interface WebhooksConfig {
   /** seconds before each attempt; its length is the number of attempts */
   retrySchedule: number[];
   pollMs: number;
+  /** which expired verifications are announced */
+  expiredEvents: ExpiredEvents;
+  /** how long a finished delivery is kept, in ms */
+  retentionMs: number;
   applications: WebhookApplication[];
 }
 
@@ -86,5 +98,12 @@ export function webhooksConfigOf(env: z.output<typeof webhooksEnvSchema>, defaul
   }
   const applications: WebhookApplication[] = fromFile.map((app) => ({ id: app.id, url: app.webhookUrl, secret: app.webhookSecret }));
   if (!inFile) applications.unshift({ id: defaultApplicationId, url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET });
-  return { timeoutMs: env.WEBHOOK_TIMEOUT_MS, retrySchedule: env.WEBHOOK_RETRY_SCHEDULE, pollMs: env.WEBHOOK_POLL_MS, applications };
+  return {
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    retrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
+    pollMs: env.WEBHOOK_POLL_MS,
+    expiredEvents: env.WEBHOOK_EXPIRED_EVENTS,
+    retentionMs: env.WEBHOOK_RETENTION_HOURS * 3600 * 1000,
+    applications,
+  };
 }

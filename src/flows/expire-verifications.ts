@@ -3,7 +3,8 @@ import { expired } from './outcomes.js';
 
 /**
  * Moves unfinished verifications past their expiresAt to `expired`, which writes `verification.expired`
- * to the outbox in the same transaction, so a backend hears of verifications nobody came back to read.
+ * to the outbox in the same transaction (for the ones WEBHOOK_EXPIRED_EVENTS announces: see `expired`),
+ * so a backend hears of verifications nobody came back to read.
  * The change declines for one already finished (by a read, a callback or another instance), so sweeping
  * twice or racing another instance sends no second event. Returns how many it expired.
  */
@@ -11,6 +12,6 @@ export async function expireOverdueVerifications(deps: BrokerDeps, batch = 100):
   const now = deps.now();
   const ids = await deps.store.listExpiredVerificationIds(now, batch);
   let count = 0;
-  for (const id of ids) if (await deps.store.updateVerification(id, expired(now))) count++;
+  for (const id of ids) if (await deps.store.updateVerification(id, expired(now, deps.config.webhooks.expiredEvents))) count++;
   return count;
 }

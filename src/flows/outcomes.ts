@@ -76,10 +76,21 @@ export function failed(now: Date, reason: string, events: VerificationEvent[] = 
   };
 }
 
-export function expired(now: Date): VerificationChange {
+/**
+ * Expires an unfinished verification past its expiresAt. Which ones are announced (WEBHOOK_EXPIRED_EVENTS):
+ * - `after_code` (default): only those that reached the code stage, i.e. an SMS code was sent (`otp` is
+ *   set; otp_sent, or a later status that waited for the code). A start nobody resumed (the silent leg
+ *   abandoned, a fallback never asked for) expires silently: otherwise every abandoned page load would cost
+ *   the backend a webhook, and anyone could make the broker send them by loading pages;
+ * - `all`: every one, abandoned starts included.
+ * Either way the verification itself becomes `expired` and its story says so.
+ */
+export function expired(now: Date, announce: 'all' | 'after_code'): VerificationChange {
   return (v) => {
     if (isFinal(v.status) || !isPastExpiry(v, now)) return undefined;
     const next: Verification = { ...v, status: 'expired', updatedAt: now.toISOString(), events: [...v.events, event('expired', undefined, now)] };
+    const reachedCode = v.otp !== undefined || v.status === 'otp_sent';
+    if (announce === 'after_code' && !reachedCode) return { next };
     return { next, outbox: [verificationEvent('verification.expired', next, now)] };
   };
 }

@@ -15,7 +15,7 @@ export async function readVerification(deps: BrokerDeps, id: string, ownerId: st
   if (!verification) throw new NotFound('The verification does not exist.');
   if (!ownerId || verification.ownerId !== ownerId) throw new PermissionDenied('This verification belongs to another session.');
   if (isPastExpiry(verification, deps.now())) {
-    verification = (await deps.store.updateVerification(id, expired(deps.now()))) ?? verification;
+    verification = (await deps.store.updateVerification(id, expired(deps.now(), deps.config.webhooks.expiredEvents))) ?? verification;
   }
   return verification;
 }

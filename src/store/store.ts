@@ -71,6 +71,12 @@ export interface Store {
   /** puts a delivery (delivered or failed) back in the queue, due now */
   replayDelivery(id: string, now: Date): Promise<Delivery | undefined>;
   countPendingDeliveries(): Promise<number>;
+  /**
+   * Deletes up to `limit` finished deliveries (delivered, or failed for good) that finished before
+   * `finishedBefore` (WEBHOOK_RETENTION_HOURS ago); returns how many. Pending, delivering and replayed
+   * deliveries stay. After this a delivery can no longer be listed or replayed.
+   */
+  purgeFinishedDeliveries(finishedBefore: Date, limit: number): Promise<number>;
 
   /** a rate limiter whose counters live in this store, so all instances share them */
   rateLimiter(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { lastCodeFor, wrongCodeFor } from '../support/sms.js';
-import { adminHeaders, brokerLogs, loggedSecrets, FACADE_ENV, verificationsTo, webhookEvents } from './support/facades.js';
+import { cloudSoftphoneHeaders, brokerLogs, loggedSecrets, FACADE_ENV, verificationsTo, webhookEvents } from './support/facades.js';
 
 // the headers Cloud Softphone sends in seed 000's examples
 const APP_HEADERS = { connection: 'close', 'cache-control': 'max-age=0', 'user-agent': 'CloudSoftphone/1.5.6' };
@@ -109,7 +109,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     const { authToken } = (await app.get(`${verify()}?phone=%2B34600000036&appid=com.cloudsoftphone.app`)).json();
     const pin = await lastCodeFor(broker, '+34600000036', app);
     const backend = broker.device();
-    const res = await backend.post(check(), { phoneNumber: '+34600000036', pin, authToken }, adminHeaders(broker));
+    const res = await backend.post(check(), { phoneNumber: '+34600000036', pin, authToken }, cloudSoftphoneHeaders(broker));
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ verified: true, phoneNumber: '+34600000036' });
     const [verification] = await verificationsTo(broker, '+34600000036');
@@ -117,7 +117,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     const events = await webhookEvents(broker, 'verification.succeeded');
     expect(events.some((e) => e.data.verificationId === verification.id && e.data.phoneNumber === '+34600000036')).toBe(true);
 
-    const again = await backend.post(check(), { phoneNumber: '+34600000036', pin, authToken }, adminHeaders(broker));
+    const again = await backend.post(check(), { phoneNumber: '+34600000036', pin, authToken }, cloudSoftphoneHeaders(broker));
     expect(again.status).toBe(403);
     expect(again.json().message).toMatch(/token/);
   });
@@ -128,7 +128,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     const second = (await app.get(`${verify()}?phone=%2B34600000038`)).json().authToken;
     const pin = await lastCodeFor(broker, '+34600000037', app);
     const backend = broker.device();
-    const admin = adminHeaders(broker);
+    const admin = cloudSoftphoneHeaders(broker);
 
     const missing = await backend.post(check(), { phoneNumber: '+34600000037', pin }, admin);
     expect(missing.status).toBe(400);
@@ -159,7 +159,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     const backend = broker.device();
     const answers = [];
     for (let i = 0; i < 5; i++) {
-      const res = await backend.post(check(), { phoneNumber: '+34600000039', pin: wrongCodeFor(pin), authToken }, adminHeaders(broker));
+      const res = await backend.post(check(), { phoneNumber: '+34600000039', pin: wrongCodeFor(pin), authToken }, cloudSoftphoneHeaders(broker));
       answers.push([res.status, res.json().message, res.json().attemptsRemaining]);
     }
     expect(answers).toEqual([
@@ -169,10 +169,10 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
       [400, 'The PIN is not correct. 1 attempt is left.', 1],
       [400, 'The PIN is not correct. 0 attempts are left.', 0],
     ]);
-    const right = await backend.post(check(), { phoneNumber: '+34600000039', pin, authToken }, adminHeaders(broker));
+    const right = await backend.post(check(), { phoneNumber: '+34600000039', pin, authToken }, cloudSoftphoneHeaders(broker));
     expect(right.status).toBe(403);
     expect(right.json()).toEqual({ message: 'Too many wrong PINs. Please ask for a new one.' });
-    const malformed = await backend.post(check(), { phoneNumber: '+34600000039', pin: 'abc', authToken }, adminHeaders(broker));
+    const malformed = await backend.post(check(), { phoneNumber: '+34600000039', pin: 'abc', authToken }, cloudSoftphoneHeaders(broker));
     expect(malformed.status).toBeGreaterThanOrEqual(400);
   });
 
@@ -182,7 +182,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     const pin = await lastCodeFor(broker, '+34600000040', app);
     clock = 301_000;
     try {
-      const res = await broker.device().post(check(), { phoneNumber: '+34600000040', pin, authToken }, adminHeaders(broker));
+      const res = await broker.device().post(check(), { phoneNumber: '+34600000040', pin, authToken }, cloudSoftphoneHeaders(broker));
       expect(res.status).toBe(410);
       expect(res.json()).toEqual({ message: 'The PIN has expired. Please ask for a new one.' });
     } finally {
@@ -194,11 +194,11 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
     const app = broker.device('127.0.0.41');
     const { authToken } = (await app.get(`${verify()}?phone=%2B34600000041&appid=com.cloudsoftphone.app`)).json();
     const pin = await lastCodeFor(broker, '+34600000041', app);
-    await broker.device().post(check(), { phoneNumber: '+34600000041', pin: wrongCodeFor(pin), authToken }, adminHeaders(broker));
-    await broker.device().post(check(), { phoneNumber: '+34600000041', pin, authToken }, adminHeaders(broker));
+    await broker.device().post(check(), { phoneNumber: '+34600000041', pin: wrongCodeFor(pin), authToken }, cloudSoftphoneHeaders(broker));
+    await broker.device().post(check(), { phoneNumber: '+34600000041', pin, authToken }, cloudSoftphoneHeaders(broker));
     const logs = brokerLogs(broker);
     expect(logs).toContain('verify_number'); // the request lines are there…
-    expect(loggedSecrets(broker, ['+34600000041', '34600000041', pin, wrongCodeFor(pin), authToken, broker.deps.secrets.adminApiKey])).toEqual([]);
+    expect(loggedSecrets(broker, ['+34600000041', '34600000041', pin, wrongCodeFor(pin), authToken, broker.deps.secrets.cloudSoftphoneApiKey])).toEqual([]);
   });
 });
 

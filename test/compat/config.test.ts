@@ -33,6 +33,13 @@ describe('COMPAT_* settings', () => {
     expect(problems({ COMPAT_WSO2_JWKS_URL: 'https://idp.example/jwks' }).join()).toMatch(/set both/);
     expect(problems({ COMPAT_WSO2_ISSUER: 'https://idp.example' }).join()).toMatch(/set both/);
     expect(problems({ COMPAT_WSO2_JWKS_URL: 'https://idp.example/jwks', COMPAT_WSO2_ISSUER: 'https://idp.example', COMPAT_WSO2_AUDIENCE: 'api' })).toEqual([]);
+    expect(problems({ COMPAT_WSO2_API_KEY: 'too-short' }).join()).toMatch(/COMPAT_WSO2_API_KEY: must be at least 24 characters/);
+    expect(problems({ COMPAT_CLOUDSOFTPHONE_API_KEY: 'too-short' }).join()).toMatch(/COMPAT_CLOUDSOFTPHONE_API_KEY: must be at least 24 characters/);
+  });
+
+  it('user tokens without an audience stop the broker at start: any token of that issuer, for any application, would do', () => {
+    expect(problems({ COMPAT_WSO2_JWKS_URL: 'https://idp.example/jwks', COMPAT_WSO2_ISSUER: 'https://idp.example' }).join()).toMatch(/COMPAT_WSO2_AUDIENCE: required with COMPAT_WSO2_JWKS_URL/);
+    expect(problems({ COMPAT_WSO2_AUDIENCE: 'api' }).join()).toMatch(/COMPAT_WSO2_AUDIENCE/);
   });
 
   it('every COMPAT_* variable is documented', () => {
@@ -46,6 +53,8 @@ describe('COMPAT_* settings', () => {
       'COMPAT_WSO2_JWKS_URL',
       'COMPAT_WSO2_ISSUER',
       'COMPAT_WSO2_AUDIENCE',
+      'COMPAT_WSO2_API_KEY',
+      'COMPAT_CLOUDSOFTPHONE_API_KEY',
     ]);
   });
 });

@@ -5,7 +5,7 @@ import { checkOwnedCode } from '../../src/flows/otp/check-code.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import type { Device } from '../support/device.js';
 import { lastCodeFor, wrongCodeFor } from '../support/sms.js';
-import { adminHeaders, brokerLogs, loggedSecrets, FACADE_ENV, webhookEvents } from './support/facades.js';
+import { wso2Headers, brokerLogs, loggedSecrets, FACADE_ENV, webhookEvents } from './support/facades.js';
 import { startJwksIssuer, type JwksIssuer } from './support/jwks-issuer.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -41,11 +41,11 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
   });
 
   const userUrl = (id: string) => `${broker.url}/scim2/Users/${id}`;
-  const patch = (id: string, body: unknown, headers = adminHeaders(broker)) =>
+  const patch = (id: string, body: unknown, headers = wso2Headers(broker)) =>
     admin.request('PATCH', userUrl(id), { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/scim+json', ...headers } });
   const replaceMobile = (value: string) => ({ schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value }] } }] });
   const replaceVerified = (value: unknown) => ({ schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { [WSO2]: { verifiedMobileNumbers: value } } }] });
-  const getUser = async (id: string) => (await admin.get(userUrl(id), adminHeaders(broker))).json();
+  const getUser = async (id: string) => (await admin.get(userUrl(id), wso2Headers(broker))).json();
   const identity = (path: string, body: object, headers: Record<string, string>) => admin.post(`${broker.url}/api/identity/user/v1.0/${path}`, body, headers);
   const asUser = async (id: string) => ({ authorization: `Bearer ${await idp.token(id)}` });
   const inboxCount = async (e164: string) => (await admin.get(`${broker.url}/sandbox/inbox?phoneNumber=${encodeURIComponent(e164)}`)).json().messages.length as number;
@@ -55,7 +55,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
   async function userWithPrimary(id: string, number: { national: string; e164: string }) {
     expect((await patch(id, replaceMobile(number.national))).status).toBe(200);
     const code = await lastCodeFor(broker, number.e164, admin);
-    expect((await identity('validate-code', { code, properties: [], user: { username: id, realm: 'PRIMARY' } }, adminHeaders(broker))).status).toBe(200);
+    expect((await identity('validate-code', { code, properties: [], user: { username: id, realm: 'PRIMARY' } }, wso2Headers(broker))).status).toBe(200);
     expect((await getUser(id)).phoneNumbers).toEqual([{ type: 'mobile', value: number.national }]);
   }
 
@@ -65,7 +65,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const sentBefore = await inboxCount(NEW.e164);
 
     const body = '{\n "schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],\n "Operations":[{\n "op":"replace",\n "value":\n { "phoneNumbers":[{"type": "mobile", "value":"0123456789"}]}\n }]\n}';
-    const res = await patch(id, body, { ...adminHeaders(broker), 'content-type': 'application/json' });
+    const res = await patch(id, body, { ...wso2Headers(broker), 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
     const resource = res.json();
@@ -125,7 +125,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
 
     const code = await lastCodeFor(broker, NEW.e164, admin);
     const body = { code, properties: [scenario('MOBILE_VERIFICATION_ON_VERIFIED_LIST_UPDATE')], user: { username: id, realm: 'PRIMARY' } };
-    expect((await identity('validate-code', body, adminHeaders(broker))).status).toBe(200);
+    expect((await identity('validate-code', body, wso2Headers(broker))).status).toBe(200);
     const user = await getUser(id);
     expect(user[WSO2]).toEqual({ mobileNumbers: '0111111111,0123456789', verifiedMobileNumbers: '0111111111,0123456789' });
     expect(user.phoneNumbers).toEqual([{ type: 'mobile', value: '0111111111' }]);
@@ -138,7 +138,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const id = 'user-already-verified';
     await userWithPrimary(id, OLD);
     await patch(id, replaceVerified([OLD.national, '+34600000080']));
-    await identity('validate-code', { code: await lastCodeFor(broker, '+34600000080', admin), user: { username: id } }, adminHeaders(broker));
+    await identity('validate-code', { code: await lastCodeFor(broker, '+34600000080', admin), user: { username: id } }, wso2Headers(broker));
     const sent = await inboxCount('+34600000080');
 
     const res = await patch(id, replaceMobile('+34600000080'));
@@ -162,7 +162,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     expect(res.status).toBe(200);
     expect(res.json()).toMatchObject({ id, userName: id, [ENTERPRISE]: { pendingMobileNumber: '+34600000082' } });
     expect(res.json().phoneNumbers).toBeUndefined();
-    await identity('validate-code', { code: await lastCodeFor(broker, '+34600000082', admin), properties: [{ key: 'userId', value: id }] }, adminHeaders(broker));
+    await identity('validate-code', { code: await lastCodeFor(broker, '+34600000082', admin), properties: [{ key: 'userId', value: id }] }, wso2Headers(broker));
     const listed = await patch(id, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: `${WSO2}:verifiedMobileNumbers`, value: ['+34600000082', '+34600000083'] }] });
     expect(listed.json()).toMatchObject({ phoneNumbers: [{ type: 'mobile', value: '+34600000082' }], [ENTERPRISE]: { pendingMobileNumber: '+34600000083' } });
   });
@@ -182,7 +182,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
       expect(res.text).toBe('');
       const second = await lastCodeFor(broker, '+34600000084', admin);
       clock = 62_000;
-      const privileged = await identity('resend-code', { user: { username: id, realm: 'PRIMARY' }, properties: [scenario('MOBILE_VERIFICATION_ON_UPDATE')] }, adminHeaders(broker));
+      const privileged = await identity('resend-code', { user: { username: id, realm: 'PRIMARY' }, properties: [scenario('MOBILE_VERIFICATION_ON_UPDATE')] }, wso2Headers(broker));
       expect(privileged.status).toBe(201);
       const third = await lastCodeFor(broker, '+34600000084', admin);
       for (const old of new Set([first, second].filter((c) => c !== third))) {
@@ -205,13 +205,13 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const [primarySent, listSent] = [await inboxCount('+34600000085'), await inboxCount('+34600000086')];
     clock = 31_000;
     try {
-      const res = await identity('resend-code', { user: { username: id }, properties: [scenario('MOBILE_VERIFICATION_ON_VERIFIED_LIST_UPDATE')] }, adminHeaders(broker));
+      const res = await identity('resend-code', { user: { username: id }, properties: [scenario('MOBILE_VERIFICATION_ON_VERIFIED_LIST_UPDATE')] }, wso2Headers(broker));
       expect(res.status).toBe(201);
     } finally {
       clock = 0;
     }
     expect([await inboxCount('+34600000085'), await inboxCount('+34600000086')]).toEqual([primarySent, listSent + 1]);
-    const bad = await identity('resend-code', { user: { username: id }, properties: [scenario('PASSWORD_RESET')] }, adminHeaders(broker));
+    const bad = await identity('resend-code', { user: { username: id }, properties: [scenario('PASSWORD_RESET')] }, wso2Headers(broker));
     expect(bad.status).toBe(400);
     expect(bad.json()).toEqual({ code: 'UAR-10011', message: 'Invalid recovery scenario', description: expect.stringContaining('MOBILE_VERIFICATION_ON_UPDATE') });
   });
@@ -258,7 +258,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     await userWithPrimary(id, { national: '+34600000089', e164: '+34600000089' });
     await patch(id, replaceVerified('+34600000089,+34600000090,+34600000091'));
     const code91 = await lastCodeFor(broker, '+34600000091', admin);
-    expect((await identity('validate-code', { code: code91, properties: [], user: { username: id } }, adminHeaders(broker))).status).toBe(200);
+    expect((await identity('validate-code', { code: code91, properties: [], user: { username: id } }, wso2Headers(broker))).status).toBe(200);
     const user = await getUser(id);
     expect(user[WSO2].verifiedMobileNumbers).toBe('+34600000089,+34600000091');
     expect(user[ENTERPRISE]).toEqual({ pendingMobileNumber: '+34600000090' });
@@ -275,11 +275,11 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     expect(noKey.json()).toMatchObject({ code: '17002' });
     const userToken = await identity('validate-code', { code, user: { username: id } }, await asUser(id));
     expect(userToken.status).toBe(401);
-    expect((await identity('validate-code', { code, properties: [] }, adminHeaders(broker))).json()).toMatchObject({ code: '18003' });
-    expect((await identity('validate-code', { code, user: { username: 'nobody' } }, adminHeaders(broker))).json()).toMatchObject({ code: '18003' });
-    expect((await identity('resend-code', { properties: [] }, adminHeaders(broker))).json()).toMatchObject({ code: '18003' });
+    expect((await identity('validate-code', { code, properties: [] }, wso2Headers(broker))).json()).toMatchObject({ code: '18003' });
+    expect((await identity('validate-code', { code, user: { username: 'nobody' } }, wso2Headers(broker))).json()).toMatchObject({ code: '18003' });
+    expect((await identity('resend-code', { properties: [] }, wso2Headers(broker))).json()).toMatchObject({ code: '18003' });
     // WSO2 writes usernames with their user store: PRIMARY/named
-    expect((await identity('validate-code', { code, user: { username: `PRIMARY/${id}` } }, adminHeaders(broker))).status).toBe(200);
+    expect((await identity('validate-code', { code, user: { username: `PRIMARY/${id}` } }, wso2Headers(broker))).status).toBe(200);
   });
 
   it('/me needs a token from the configured issuer, signed by its keys, for this audience, unexpired', async () => {
@@ -297,7 +297,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
       { authorization: `Bearer ${await idp.token(id, { expiresIn: '-1m' })}` },
       { authorization: `Bearer ${await idp.token('bad id with spaces')}` },
       { authorization: `Bearer ${unsigned(id, idp.issuer)}` },
-      adminHeaders(broker),
+      wso2Headers(broker),
     ];
     for (const headers of refusals) {
       const res = await identity('me/resend-code', body, headers);
@@ -310,6 +310,39 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
       expect((await identity('me/resend-code', body, await asUser(id))).status).toBe(201);
     } finally {
       clock = 0;
+    }
+  });
+
+  it('/me takes access tokens only: an ID token, or a token of another type, of the same issuer and audience is refused', async () => {
+    const id = 'token-kinds';
+    const meValidate = async (token: string) => identity('me/validate-code', { code: '123456' }, { authorization: `Bearer ${token}` });
+    const noClient = { client_id: undefined };
+    const refused = [
+      // an ID token (OIDC Core §2): typ JWT, no client_id (azp names the client instead)
+      await idp.token(id, { typ: 'JWT', claims: { ...noClient, azp: 'customer-app', nonce: 'n-0S6' } }),
+      await idp.token(id, { typ: null, claims: noClient }),
+      // a JWT of another declared type, even with a client_id
+      await idp.token(id, { typ: 'logout+jwt' }),
+      await idp.token(id, { typ: 'secevent+jwt' }),
+      // client_id must be a client's id
+      await idp.token(id, { typ: 'JWT', claims: { client_id: 42 } }),
+    ];
+    for (const token of refused) {
+      const res = await meValidate(token);
+      expect(res.status).toBe(401);
+      expect(res.json()).toMatchObject({ code: '17002', message: 'Invalid Credentials' });
+    }
+    // accepted (the user is unknown, so the answer is 18003, not 17002)
+    const accepted = [
+      await idp.token(id),
+      await idp.token(id, { typ: 'application/at+jwt', claims: noClient }),
+      await idp.token(id, { typ: 'JWT' }),
+      await idp.token(id, { typ: null }),
+    ];
+    for (const token of accepted) {
+      const res = await meValidate(token);
+      expect(res.status).toBe(400);
+      expect(res.json()).toMatchObject({ code: '18003' });
     }
   });
 
@@ -349,7 +382,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     expect(noKey.json()).toMatchObject({ status: '401', schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'] });
     expect(await getUser(id)).toEqual(before);
     expect(await inboxCount('+34600000095')).toBe(sent);
-    expect((await admin.get(userUrl('nobody-here'), adminHeaders(broker))).json()).toEqual({
+    expect((await admin.get(userUrl('nobody-here'), wso2Headers(broker))).json()).toEqual({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
       detail: 'User nobody-here not found.',
       status: '404',
@@ -401,7 +434,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     await patch(id, replaceMobile('+34600000099'));
     const phone = broker.device('127.0.0.3'); // the SIM holds +34600000003
     const returnUrl = `${broker.url}/otp.html`;
-    const started = await phone.get(`${broker.url}/compat/wso2/users/${id}/silent-verify?returnUrl=${encodeURIComponent(returnUrl)}`, adminHeaders(broker));
+    const started = await phone.get(`${broker.url}/compat/wso2/users/${id}/silent-verify?returnUrl=${encodeURIComponent(returnUrl)}`, wso2Headers(broker));
     expect(started.status).toBe(200);
     const { authUrl, verificationId } = started.json();
     const { location } = await phone.followUntil(authUrl, (next) => next.pathname === '/callback' && next.origin === broker.url);
@@ -455,7 +488,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const open = await phone.get(`${broker.url}/compat/wso2/users/${id}/silent-verify?returnUrl=${encodeURIComponent('https://evil.example/')}`, await asUser(id));
     expect(open.status).toBe(400);
     expect(open.json()).toMatchObject({ code: '18013' });
-    expect((await phone.get(`${broker.url}/compat/wso2/users/nobody/silent-verify`, adminHeaders(broker))).json()).toMatchObject({ code: '18005' });
+    expect((await phone.get(`${broker.url}/compat/wso2/users/nobody/silent-verify`, wso2Headers(broker))).json()).toMatchObject({ code: '18005' });
     expect((await phone.get(`${broker.url}/compat/wso2/users/${id}/silent-verify/done?verificationId=vrf_forged`)).status).toBe(404);
   });
 
@@ -484,7 +517,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     await identity('me/validate-code', { code, properties: [] }, { authorization: `Bearer ${token}` });
     const logs = brokerLogs(broker);
     expect(logs).toContain('/api/identity/user/v1.0/me/validate-code');
-    expect(loggedSecrets(broker, ['34600000101', code, wrongCodeFor(code), token, broker.deps.secrets.adminApiKey, NEW.e164, OLD.e164])).toEqual([]);
+    expect(loggedSecrets(broker, ['34600000101', code, wrongCodeFor(code), token, broker.deps.secrets.wso2ApiKey, NEW.e164, OLD.e164])).toEqual([]);
   });
 });
 
@@ -501,7 +534,7 @@ describe('WSO2 facade without user token settings', () => {
     expect(res.json().description).toMatch(/COMPAT_WSO2_JWKS_URL/);
     const national = await broker.device().request('PATCH', `${broker.url}/scim2/Users/u1`, {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value: '0123456789' }] } }] },
-      headers: adminHeaders(broker),
+      headers: wso2Headers(broker),
     });
     expect(national.status).toBe(400);
     expect(national.json().detail).toMatch(/with its country code/);
@@ -511,12 +544,12 @@ describe('WSO2 facade without user token settings', () => {
     const admin = broker.device();
     await admin.request('PATCH', `${broker.url}/scim2/Users/u2`, {
       body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value: '+34600000104' }] } }] },
-      headers: adminHeaders(broker),
+      headers: wso2Headers(broker),
     });
-    const res = await admin.get(`${broker.url}/compat/wso2/users/u2/silent-verify?redirect=true`, adminHeaders(broker));
+    const res = await admin.get(`${broker.url}/compat/wso2/users/u2/silent-verify?redirect=true`, wso2Headers(broker));
     expect(res.status).toBe(409);
     expect(res.json()).toMatchObject({ code: 'UAV-10001', message: 'Unsupported verification channel' });
-    const user = (await admin.get(`${broker.url}/scim2/Users/u2`, adminHeaders(broker))).json();
+    const user = (await admin.get(`${broker.url}/scim2/Users/u2`, wso2Headers(broker))).json();
     expect(user[ENTERPRISE]).toEqual({ pendingMobileNumber: '+34600000104' });
   });
 });

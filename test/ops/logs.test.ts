@@ -31,7 +31,7 @@ describe('logs', () => {
   afterAll(() => broker.close());
 
   it('a full silent and SMS run leaves no full number, code, operator code, cookie or session token in the logs', async () => {
-    const secrets: string[] = [broker.deps.secrets.adminApiKey, broker.deps.secrets.webhookSecret, broker.deps.secrets.sessionSecret, broker.deps.secrets.otpSecret];
+    const secrets: string[] = [broker.deps.secrets.adminApiKey, broker.deps.secrets.wso2ApiKey, broker.deps.secrets.cloudSoftphoneApiKey, broker.deps.secrets.webhookSecret, broker.deps.secrets.sessionSecret, broker.deps.secrets.otpSecret];
 
     // silent: the SIM holds the number
     const phone = broker.device('127.0.0.2');
@@ -78,13 +78,14 @@ describe('logs', () => {
   });
 
   it("the facades' keys, tokens, numbers and codes stay out of the logs too", async () => {
-    const admin = { authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
+    const provisioning = { authorization: `Bearer ${broker.deps.secrets.cloudSoftphoneApiKey}` };
+    const wso2 = { authorization: `Bearer ${broker.deps.secrets.wso2ApiKey}` };
     // Cloud Softphone: the number in a form, the authToken and PIN in the backend's check
     const softphone = broker.device('127.0.0.46');
     const { authToken } = (await softphone.post(`${broker.url}/compat/cloudsoftphone/verify_number`, 'phoneNumber=%2B34600000046', { 'content-type': 'application/x-www-form-urlencoded' })).json();
     const pin = await lastCodeFor(broker, '+34600000046', softphone);
-    await softphone.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000046', pin: wrongCodeFor(pin), authToken }, admin);
-    expect((await softphone.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000046', pin, authToken }, admin)).status).toBe(200);
+    await softphone.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000046', pin: wrongCodeFor(pin), authToken }, provisioning);
+    expect((await softphone.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000046', pin, authToken }, provisioning)).status).toBe(200);
     // mPass: the channel key, the number and the code in the query
     const { apiKey } = await createChannel(broker.deps.store, { name: 'logs', ips: ['127.0.0.47'] }, new Date());
     const server = broker.device('127.0.0.47');
@@ -93,15 +94,15 @@ describe('logs', () => {
     expect((await server.get(`${broker.url}/mpass-web/rest/mv/verify?apikey=${apiKey}&dest=34600000047&otp=${otp}`)).json().status).toBe('0');
     // WSO2: a user's new number in a SCIM PATCH, its code validated; a forged user token refused
     const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value: '+34600000048' }] } }] };
-    await server.request('PATCH', `${broker.url}/scim2/Users/u-logs`, { body: patch, headers: admin });
+    await server.request('PATCH', `${broker.url}/scim2/Users/u-logs`, { body: patch, headers: wso2 });
     const code = await lastCodeFor(broker, '+34600000048', server);
     const forged = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LWxvZ3MifQ.c2lnbmF0dXJlLXRoYXQtaXMtbm90';
     await server.post(`${broker.url}/api/identity/user/v1.0/me/validate-code`, { code }, { authorization: `Bearer ${forged}` });
-    expect((await server.post(`${broker.url}/api/identity/user/v1.0/validate-code`, { code, user: { username: 'u-logs' } }, admin)).status).toBe(200);
+    expect((await server.post(`${broker.url}/api/identity/user/v1.0/validate-code`, { code, user: { username: 'u-logs' } }, wso2)).status).toBe(200);
 
     const { raw } = logLines(broker);
     expect(raw.join('\n')).toContain('/compat/cloudsoftphone/check');
-    for (const secret of [authToken, pin, apiKey, otp, code, forged, '34600000046', '34600000047', '34600000048']) {
+    for (const secret of [authToken, pin, apiKey, otp, code, forged, broker.deps.secrets.wso2ApiKey, broker.deps.secrets.cloudSoftphoneApiKey, '34600000046', '34600000047', '34600000048']) {
       const leak = lineHolding(raw, secret);
       if (leak) throw new Error(`a log line holds a secret: ${leak}`);
     }

@@ -11,6 +11,8 @@ import { lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
 import { describedRoutes, examplesOf, METHODS, resolve, routesOf, templateOf, validatorFor, type Spec } from './support/openapi.js';
 
 const ADMIN_API_KEY = 'admin-key-for-the-openapi-tests-0123456789';
+const COMPAT_WSO2_API_KEY = 'wso2-key-for-the-openapi-tests-0123456789';
+const COMPAT_CLOUDSOFTPHONE_API_KEY = 'csp-key-for-the-openapi-tests-0123456789';
 const METRICS_TOKEN = 'metrics-token-for-the-openapi-tests-012345';
 /** what the notFound handler answers: a described path must never get it */
 const NO_SUCH_ENDPOINT = { status: 404, code: 'NOT_FOUND', message: 'No such endpoint.' };
@@ -22,7 +24,7 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
     // everything switched on, so every route the broker can have is in its route table
     broker = await startTestBroker({
       background: false,
-      env: { METRICS: 'on', METRICS_TOKEN, ADMIN_API_KEY, COMPAT_FACADES: 'cloudsoftphone,mpass,wso2', SMS_LIMIT_PER_PREFIX: '1000/3600', SMS_LIMIT_PER_IP: '1000/3600' },
+      env: { METRICS: 'on', METRICS_TOKEN, ADMIN_API_KEY, COMPAT_WSO2_API_KEY, COMPAT_CLOUDSOFTPHONE_API_KEY, COMPAT_FACADES: 'cloudsoftphone,mpass,wso2', SMS_LIMIT_PER_PREFIX: '1000/3600', SMS_LIMIT_PER_IP: '1000/3600' },
     });
     const res = await broker.device().get(`${broker.url}/openapi.json`);
     expect(res.status).toBe(200);
@@ -98,6 +100,8 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
       return res;
     };
     const admin = { authorization: `Bearer ${ADMIN_API_KEY}` };
+    const wso2 = { authorization: `Bearer ${COMPAT_WSO2_API_KEY}` };
+    const provisioning = { authorization: `Bearer ${COMPAT_CLOUDSOFTPHONE_API_KEY}` };
     const u = broker.url;
 
     const anyone = broker.device();
@@ -162,8 +166,8 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
     const pin = await lastCodeFor(broker, '+34600000064', softphone);
     const check = { phoneNumber: '+34600000064', authToken: pinSent.json().authToken };
     await call(anyone, 'POST', `${u}/compat/cloudsoftphone/check`, check);
-    await call(anyone, 'POST', `${u}/compat/cloudsoftphone/check`, { ...check, pin: wrongCodeFor(pin) }, admin);
-    await call(anyone, 'POST', `${u}/compat/cloudsoftphone/check`, { ...check, pin }, admin);
+    await call(anyone, 'POST', `${u}/compat/cloudsoftphone/check`, { ...check, pin: wrongCodeFor(pin) }, provisioning);
+    await call(anyone, 'POST', `${u}/compat/cloudsoftphone/check`, { ...check, pin }, provisioning);
 
     // mPass: a channel's server sends and checks a code
     const { apiKey } = await createChannel(broker.deps.store, { name: 'openapi-tests', ips: ['127.0.0.65'] }, new Date());
@@ -174,17 +178,17 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
     await call(channelServer, 'GET', `${u}/mpass-web/rest/mv/verify?apikey=${apiKey}&dest=%2B34600000065&otp=${otp}`);
 
     // WSO2: a new mobile number, read back, its code resent and validated
-    const scim = { ...admin, 'content-type': 'application/scim+json' };
+    const scim = { ...wso2, 'content-type': 'application/scim+json' };
     const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { phoneNumbers: [{ type: 'mobile', value: '+34600000066' }] } }] };
     await call(anyone, 'PATCH', `${u}/scim2/Users/u-openapi`, JSON.stringify(patch), scim);
     await call(anyone, 'PATCH', `${u}/scim2/Users/u-openapi`, JSON.stringify({ ...patch, Operations: [{ op: 'remove', path: 'emails' }] }), scim);
-    await call(anyone, 'GET', `${u}/scim2/Users/u-openapi`, undefined, admin);
-    await call(anyone, 'GET', `${u}/scim2/Users/u-nobody`, undefined, admin);
+    await call(anyone, 'GET', `${u}/scim2/Users/u-openapi`, undefined, wso2);
+    await call(anyone, 'GET', `${u}/scim2/Users/u-nobody`, undefined, wso2);
     await call(anyone, 'GET', `${u}/scim2/Users/u-openapi`);
-    await call(anyone, 'POST', `${u}/api/identity/user/v1.0/resend-code`, { user: { username: 'u-openapi' } }, admin);
-    await call(anyone, 'GET', `${u}/compat/wso2/users/u-openapi/silent-verify`, undefined, admin);
+    await call(anyone, 'POST', `${u}/api/identity/user/v1.0/resend-code`, { user: { username: 'u-openapi' } }, wso2);
+    await call(anyone, 'GET', `${u}/compat/wso2/users/u-openapi/silent-verify`, undefined, wso2);
     const wso2Code = await lastCodeFor(broker, '+34600000066', anyone);
-    await call(anyone, 'POST', `${u}/api/identity/user/v1.0/validate-code`, { code: wrongCodeFor(wso2Code), user: { username: 'u-openapi' } }, admin);
+    await call(anyone, 'POST', `${u}/api/identity/user/v1.0/validate-code`, { code: wrongCodeFor(wso2Code), user: { username: 'u-openapi' } }, wso2);
     await call(anyone, 'POST', `${u}/api/identity/user/v1.0/me/validate-code`, { code: wso2Code });
     await call(anyone, 'GET', `${u}/compat/wso2/users/u-openapi/silent-verify/done?verificationId=vrf_none`);
 

@@ -346,6 +346,35 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
         expect((await store.listDeliveries({ status: 'delivered', limit: 10 })).map((d) => d.id)).toEqual([ms[3].id, ms[1].id]);
         expect((await store.listDeliveries({ status: 'delivering', limit: 10 })).map((d) => d.id)).toEqual([ms[2].id, ms[0].id]);
       });
+
+      it('purges finished deliveries (delivered or failed) that finished before the cutoff, and nothing else', async () => {
+        const HOUR = 3_600_000;
+        const [oldDelivered, oldFailed, newDelivered, newFailed, retrying, delivering, replayed] = Array.from({ length: 7 }, () => aMessage());
+        await store.enqueue([oldDelivered, oldFailed, newDelivered, newFailed, retrying, delivering, replayed]);
+        expect(await store.claimDeliveries(at(0), 10, LEASE)).toHaveLength(7);
+        await store.completeDelivery(oldDelivered.id, { ok: true, status: 200 }, at(1000));
+        await store.completeDelivery(oldFailed.id, { ok: false, status: 410, error: 'HTTP 410' }, at(1000));
+        await store.completeDelivery(newDelivered.id, { ok: true, status: 200 }, at(HOUR));
+        await store.completeDelivery(newFailed.id, { ok: false, error: 'timeout' }, at(HOUR));
+        await store.completeDelivery(retrying.id, { ok: false, status: 500, error: 'HTTP 500', nextAttemptAt: at(2 * HOUR) }, at(1000));
+        await store.completeDelivery(replayed.id, { ok: true, status: 200 }, at(1000));
+        await store.replayDelivery(replayed.id, at(2000));
+
+        // another instance purges: the data is shared
+        expect(await (await another()).purgeFinishedDeliveries(at(HOUR - 1), 100)).toBe(2);
+        const kept = (await store.listDeliveries({ limit: 100 })).map((d) => d.id);
+        expect(kept.sort()).toEqual([newDelivered.id, newFailed.id, retrying.id, delivering.id, replayed.id].sort());
+        expect((await store.listDeliveries({ status: 'delivered', limit: 100 })).map((d) => d.id)).toEqual([newDelivered.id]);
+        expect((await store.listDeliveries({ status: 'failed', limit: 100 })).map((d) => d.id)).toEqual([newFailed.id]);
+        expect(await store.replayDelivery(oldDelivered.id, at(3000))).toBeUndefined();
+        expect(await store.countPendingDeliveries()).toBe(3);
+        expect(await store.purgeFinishedDeliveries(at(HOUR - 1), 100)).toBe(0);
+
+        // a batch at a time: the limit holds
+        expect(await store.purgeFinishedDeliveries(at(HOUR + 1), 1)).toBe(1);
+        expect(await store.purgeFinishedDeliveries(at(HOUR + 1), 100)).toBe(1);
+        expect((await store.listDeliveries({ limit: 100 })).map((d) => d.id).sort()).toEqual([retrying.id, delivering.id, replayed.id].sort());
+      });
     });
 
     describe('rate limiters', () => {

@@ -50,13 +50,13 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
     expect(Math.abs((await redis.pttl(`${p}s:sid-ttl`)) - HOUR)).toBeLessThan(5000);
   });
 
-  it('a finished webhook delivery is kept 7 days; one still waiting never expires', async () => {
+  it('a finished webhook delivery expires after a year at the latest (the worker purges it after WEBHOOK_RETENTION_HOURS); one still waiting never expires', async () => {
     const message = (id: string) => ({ id, applicationId: 'default', eventType: 'verification.completed', payload: '{}', createdAt: new Date().toISOString() });
     await store.enqueue([message('msg_done'), message('msg_waiting')]);
     await store.claimDeliveries(new Date(Date.now() + 1000), 10, 30_000);
     await store.completeDelivery('msg_done', { ok: true, status: 200 }, new Date());
     await store.completeDelivery('msg_waiting', { ok: false, status: 503, error: 'HTTP 503', nextAttemptAt: new Date(Date.now() + 60_000) }, new Date());
-    expect(Math.abs((await redis.pttl(`${p}ob:d:msg_done`)) - 7 * DAY)).toBeLessThan(5000);
+    expect(Math.abs((await redis.pttl(`${p}ob:d:msg_done`)) - 365 * DAY)).toBeLessThan(5000);
     expect(await redis.pttl(`${p}ob:d:msg_waiting`)).toBe(-1);
 
     // replaying the finished one makes it durable again
@@ -91,7 +91,7 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
     expect(anywhere.every((k) => k.startsWith(p))).toBe(true);
 
     const ours = await redis.keys(`${p}*`);
-    const layout = /^(v:vrf_[\w-]+|v:open|v:recent|st:[\w-]+|s:[\w-]+|r:[^:]+:[^:]+|rl:[\w-]+:.+|ob:d:[\w-]+|ob:due|ob:all|ob:st:(pending|delivering|delivered|failed)|ob:seq)$/;
+    const layout = /^(v:vrf_[\w-]+|v:open|v:recent|st:[\w-]+|s:[\w-]+|r:[^:]+:[^:]+|rl:[\w-]+:.+|ob:d:[\w-]+|ob:due|ob:all|ob:st:(pending|delivering|delivered|failed)|ob:done|ob:seq)$/;
     expect(ours.map((k) => k.slice(p.length)).filter((k) => !layout.test(k))).toEqual([]);
   });
 });

@@ -83,6 +83,7 @@ describeIfRedis('the Redis store when Redis goes away', () => {
       listDeliveries: () => store.listDeliveries({ limit: 10 }),
       replayDelivery: () => store.replayDelivery('m', new Date()),
       countPendingDeliveries: () => store.countPendingDeliveries(),
+      purgeFinishedDeliveries: () => store.purgeFinishedDeliveries(new Date(), 10),
       rateLimiter: () => limiter.consume('vrf_x'),
       sessions: () => new Promise((resolve, reject) => store.sessions.get('sid', (err: unknown, s?: session.SessionData | null) => (err ? reject(err) : resolve(s)))),
     };

@@ -17,7 +17,7 @@ const problemsOf = (fn: () => unknown): string[] => {
   }
   throw new Error('expected ConfigInvalid');
 };
-const generated: Secrets = { sessionSecret: 's', otpSecret: 'o', adminApiKey: 'a', webhookSecret: secretOf(32) };
+const generated: Secrets = { sessionSecret: 's', otpSecret: 'o', adminApiKey: 'a', wso2ApiKey: 'w', cloudSoftphoneApiKey: 'c', webhookSecret: secretOf(32) };
 
 describe('webhook configuration', () => {
   it('defaults to the Standard Webhooks schedule, a 15 s timeout, and no receiver for the default application', () => {
@@ -26,6 +26,15 @@ describe('webhook configuration', () => {
     expect(webhooks.timeoutMs).toBe(15000);
     expect(webhooks.applications).toEqual([{ id: 'default', url: undefined, secret: undefined }]);
     expect(sessionTokens.ttlSeconds).toBe(600);
+    expect(webhooks.expiredEvents).toBe('after_code');
+    expect(webhooks.retentionMs).toBe(168 * 3600_000);
+  });
+
+  it('reads WEBHOOK_EXPIRED_EVENTS and WEBHOOK_RETENTION_HOURS, and refuses bad values', () => {
+    expect(load({ WEBHOOK_EXPIRED_EVENTS: 'all', WEBHOOK_RETENTION_HOURS: '24' }).webhooks).toMatchObject({ expiredEvents: 'all', retentionMs: 24 * 3600_000 });
+    expect(problemsOf(() => load({ WEBHOOK_EXPIRED_EVENTS: 'some' })).join('\n')).toMatch(/WEBHOOK_EXPIRED_EVENTS/);
+    expect(problemsOf(() => load({ WEBHOOK_RETENTION_HOURS: '0' })).join('\n')).toMatch(/WEBHOOK_RETENTION_HOURS/);
+    expect(problemsOf(() => load({ WEBHOOK_RETENTION_HOURS: 'forever' })).join('\n')).toMatch(/WEBHOOK_RETENTION_HOURS/);
   });
 
   it.each([
@@ -55,7 +64,7 @@ describe('webhook configuration', () => {
 
   it('lists every webhook and session-token variable in envDoc', () => {
     const names = envDoc.map((d) => d.name);
-    for (const name of ['WEBHOOK_URL', 'WEBHOOK_SECRET', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_RETRY_SCHEDULE', 'WEBHOOK_POLL_MS', 'SESSION_TOKEN_TTL_SECONDS']) {
+    for (const name of ['WEBHOOK_URL', 'WEBHOOK_SECRET', 'WEBHOOK_TIMEOUT_MS', 'WEBHOOK_RETRY_SCHEDULE', 'WEBHOOK_POLL_MS', 'WEBHOOK_EXPIRED_EVENTS', 'WEBHOOK_RETENTION_HOURS', 'SESSION_TOKEN_TTL_SECONDS']) {
       expect(names).toContain(name);
     }
   });

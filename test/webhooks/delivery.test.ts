@@ -140,13 +140,15 @@ describe('webhook delivery to a configured receiver', () => {
   });
 
   it('an expired verification sends verification.expired, without anyone reading it', async () => {
-    const start = await broker.device('127.0.0.2').get(`${broker.url}/login?phoneNumber=%2B34600000002`);
+    // on WiFi the code is sent at once: the verification reached the code stage (WEBHOOK_EXPIRED_EVENTS=after_code)
+    const start = await broker.device('127.0.0.2').get(`${broker.url}/login?phoneNumber=%2B34600000002&network=wifi`);
     const { verificationId } = start.json();
-    // the verification is waiting for the operator; make its deadline pass
+    expect((await broker.deps.store.getVerification(verificationId))!.status).toBe('otp_sent');
+    // the verification is waiting for its code; make its deadline pass
     await broker.deps.store.updateVerification(verificationId, (v) => ({ next: { ...v, expiresAt: new Date(Date.now() - 1000).toISOString() } }));
     const [hook] = await receiver.waitFor(forVerification(verificationId), 1, 10000);
     expect(hook.verifyError).toBeUndefined();
-    expect(hook.event).toMatchObject({ type: 'verification.expired', data: { verificationId, phoneNumber: '+34600000002', method: 'silent_auth', verifiedAt: null } });
+    expect(hook.event).toMatchObject({ type: 'verification.expired', data: { verificationId, phoneNumber: '+34600000002', method: 'sms_otp', verifiedAt: null } });
     expect((await broker.deps.store.getVerification(verificationId))!.status).toBe('expired');
   });
 

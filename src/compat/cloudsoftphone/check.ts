@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
-import { adminAuth } from '../../http/admin-auth.js';
+import { apiKeyAuth } from '../../http/api-key-auth.js';
 import type { FacadeRoute } from '../errors.js';
 import { fieldsOf, numberFrom, readBody } from './input.js';
 import { cloudSoftphoneErrors, CloudSoftphoneRefusal } from './messages.js';
@@ -9,7 +9,8 @@ import { forgetToken, ownerIdFor, verificationIdFor } from './tokens.js';
 
 /**
  * POST {COMPAT_CLOUDSOFTPHONE_PATH}/check {phoneNumber, pin, authToken}: the provisioning backend asks
- * whether the PIN the user typed is the one sent to that number for that token (backend API key).
+ * whether the PIN the user typed is the one sent to that number for that token (the provisioning key,
+ * COMPAT_CLOUDSOFTPHONE_API_KEY or generated: not the admin key nor another facade's).
  *
  * Rules:
  * - all three are required; the token must be one the broker issued, for a verification bound to it
@@ -34,6 +35,7 @@ export function checkPin(deps: BrokerDeps): FacadeRoute {
     await forgetToken(deps, found.digest);
     res.set('Cache-Control', 'no-store').status(200).json({ verified: true, phoneNumber: number });
   };
-  return [adminAuth(deps), ...readBody(deps), handler, cloudSoftphoneErrors(deps)];
+  const provisioningBackend = apiKeyAuth(deps.secrets.cloudSoftphoneApiKey, { realm: 'cloudsoftphone', keyName: 'Cloud Softphone provisioning key' });
+  return [provisioningBackend, ...readBody(deps), handler, cloudSoftphoneErrors(deps)];
 }
 

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
-import { adminAuth } from '../../http/admin-auth.js';
 import type { FacadeRoute } from '../errors.js';
 import { ScimError, scimErrors } from './errors.js';
 import { scimUser, sendScim } from './scim-user.js';
+import { privileged } from './user-auth.js';
 import { loadUser, settleUser, USER_ID } from './users.js';
 
 /** GET /scim2/Users/{id} (backend API key): the user's numbers, brought up to date with their verifications. */
@@ -14,5 +14,5 @@ export function getUser(deps: BrokerDeps): FacadeRoute {
     if (!stored) throw new ScimError(404, undefined, USER_ID.test(id) ? `User ${id} not found.` : 'User not found.');
     sendScim(res, 200, scimUser(deps, await settleUser(deps, stored)));
   };
-  return [adminAuth(deps), handler, scimErrors(deps)];
+  return [privileged(deps), handler, scimErrors(deps)];
 }

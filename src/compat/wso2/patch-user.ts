@@ -1,13 +1,13 @@
 import express from 'express';
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
-import { adminAuth } from '../../http/admin-auth.js';
 import type { OutboxMessage } from '../../store/store.js';
 import type { FacadeRoute } from '../errors.js';
 import { deliverCode } from './codes.js';
 import { ScimError, scimErrors } from './errors.js';
 import { readPatch, type NumberIntent } from './patch-ops.js';
 import { scimUser, sendScim } from './scim-user.js';
+import { privileged } from './user-auth.js';
 import { commitUser, isVerifiedFor, loadUser, newUser, numberUpdated, promote, settleUser, USER_ID, type PendingNumber, type Wso2User } from './users.js';
 
 /**
@@ -45,7 +45,7 @@ export function patchUser(deps: BrokerDeps): FacadeRoute {
     await commitUser(deps, user, events);
     sendScim(res, 200, scimUser(deps, user));
   };
-  return [adminAuth(deps), express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/scim+json'] }), handler, scimErrors(deps)];
+  return [privileged(deps), express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/scim+json'] }), handler, scimErrors(deps)];
 }
 
 type Ctx = { clientIp: string; userId: string; mode: 'lenient' };

@@ -3,11 +3,10 @@ import type { BrokerDeps } from '../../deps.js';
 import { event } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
 import { startVerification, type Started } from '../../flows/start-verification.js';
-import { adminAuth } from '../../http/admin-auth.js';
 import type { FacadeRoute } from '../errors.js';
 import { isCompletionCodeShaped } from '../../otp/completion-code.js';
 import { IdentityError, identityErrors } from './errors.js';
-import { meUser } from './user-auth.js';
+import { meUser, privileged } from './user-auth.js';
 import { commitUser, loadUser, ownerIdFor, settleUser, USER_ID } from './users.js';
 
 /**
@@ -87,10 +86,10 @@ export function silentVerifyDone(deps: BrokerDeps): FacadeRoute {
   return [handler, identityErrors(deps)];
 }
 
-/** the user themselves (JWT with sub = {id}) or the backend (API key) */
+/** the user themselves (JWT with sub = {id}) or the backend (the WSO2 API key) */
 function userOrBackend(deps: BrokerDeps): RequestHandler {
   const user = meUser(deps);
-  const backend = adminAuth(deps);
+  const backend = privileged(deps);
   return (req, res, next) => {
     const id = String(req.params.id);
     if (!USER_ID.test(id)) return next(new IdentityError(400, '18003', 'Invalid User', 'The user id is not valid.'));

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { BrokerDeps } from '../../deps.js';
-import { adminAuth } from '../../http/admin-auth.js';
+import { apiKeyAuth } from '../../http/api-key-auth.js';
 import { IdentityError } from './errors.js';
 import { USER_ID } from './users.js';
 
@@ -17,11 +17,16 @@ declare module 'express-serve-static-core' {
  *
  * Rules:
  * - the JWT's signature verifies against COMPAT_WSO2_JWKS_URL (fetched and cached by jose, refetched for
- *   an unknown `kid`), `iss` is COMPAT_WSO2_ISSUER, `aud` COMPAT_WSO2_AUDIENCE when set, `exp`/`nbf` hold;
- *   only asymmetric algorithms are accepted (a JWKS publishes public keys);
+ *   an unknown `kid`), `iss` is COMPAT_WSO2_ISSUER, `aud` is COMPAT_WSO2_AUDIENCE (required at start: a
+ *   token the same identity provider issued for another application must not open these endpoints),
+ *   `exp`/`nbf` hold; only asymmetric algorithms are accepted (a JWKS publishes public keys);
+ * - it is an access token, not an ID token: header `typ` is `at+jwt` (RFC 9068 §2.1, `application/` prefix
+ *   allowed), or, from providers that do not type their access tokens, `typ` is absent or `JWT` and a
+ *   string `client_id` claim (RFC 9068 §2.2) is present; an ID token carries neither (its client is `aud`
+ *   or `azp`), and a JWT of any other declared type (logout+jwt, secevent+jwt…) is refused;
  * - `sub` is the user's id, the {id} of /scim2/Users/{id};
  * - anything else, or no such configuration, is a 401 with WWW-Authenticate; the token is never logged.
- * @see RFC 7519 §7.2 (validating a JWT), RFC 6750 §3
+ * @see RFC 7519 §7.2 (validating a JWT), RFC 9068 §4 (validating JWT access tokens), RFC 6750 §3
  */
 export function meUser(deps: BrokerDeps): RequestHandler {
   const settings = deps.config.compat.wso2.userTokens;
@@ -31,11 +36,15 @@ export function meUser(deps: BrokerDeps): RequestHandler {
     if (!settings || !keys) return next(unauthenticated('User tokens are not accepted: the broker has no COMPAT_WSO2_JWKS_URL.'));
     if (!token) return next(unauthenticated('This endpoint needs the user\'s access token (a JWT) as a bearer token.'));
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: settings.issuer,
-        ...(settings.audience && { audience: settings.audience }),
+        audience: settings.audience,
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
       });
+      if (!isAccessToken(protectedHeader.typ, payload.client_id)) {
+        deps.logger.info({ reason: 'not_an_access_token' }, 'wso2 facade: user token refused');
+        return next(unauthenticated('The token is not an access token.'));
+      }
       if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub)) return next(unauthenticated('The access token names no valid user (sub).'));
       res.locals.wso2UserId = payload.sub;
       next();
@@ -47,9 +56,20 @@ export function meUser(deps: BrokerDeps): RequestHandler {
   };
 }
 
-/** Privileged calls: the backend API key, which may act for any user. */
+/** see meUser's rules: RFC 9068's typ, or an untyped (or plain JWT) token naming its client */
+function isAccessToken(typ: string | undefined, clientId: unknown): boolean {
+  const type = typ?.toLowerCase().replace(/^application\//, '');
+  if (type === 'at+jwt') return true;
+  return (type === undefined || type === 'jwt') && typeof clientId === 'string' && clientId !== '';
+}
+
+/**
+ * Privileged calls (SCIM, validate-code and resend-code naming the user, silent-verify as the backend): the
+ * WSO2 backend's own key (COMPAT_WSO2_API_KEY, else generated), which may act for any user. Not the admin
+ * key nor another facade's: each integration holds only the key it needs.
+ */
 export function privileged(deps: BrokerDeps): RequestHandler {
-  return adminAuth(deps);
+  return apiKeyAuth(deps.secrets.wso2ApiKey, { realm: 'wso2', keyName: 'WSO2 backend API key' });
 }
 
 /**

@@ -125,6 +125,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     listDeliveries: (filter) => guard(() => outbox.list(filter)),
     replayDelivery: (id, now) => guard(() => outbox.replay(id, now)),
     countPendingDeliveries: () => guard(() => outbox.countPending()),
+    purgeFinishedDeliveries: (finishedBefore, limit) => guard(() => outbox.purge(finishedBefore, limit)),
 
     rateLimiter: ({ keyPrefix, points, duration }) => new RedisRateLimiter(client, { keyPrefix: keys.rateLimiter(keyPrefix), points, duration }),
     sessions: new RedisSessionStore(client, keys),

@@ -15,6 +15,8 @@
  *                                 (pending: nextAttemptAt; delivering: end of the lease)
  *   {p}ob:all            zset     every delivery by creation order, for listing
  *   {p}ob:st:{status}    zset     deliveries in one status by creation order, for listing by status
+ *   {p}ob:done           zset     finished (delivered/failed) deliveries by when they finished (ms), for
+ *                                 the purge after WEBHOOK_RETENTION_HOURS
  *   {p}ob:seq            string   counter that orders deliveries created in the same millisecond
  *
  * Lua scripts build keys from the prefix (the outbox's claim discovers its members inside the script), so the

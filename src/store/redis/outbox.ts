@@ -3,8 +3,12 @@ import type { Delivery, DeliveryResult, DeliveryStatus, OutboxMessage } from '..
 import type { KeyLayout } from './keys.js';
 import type { Scripts } from './scripts.js';
 
-/** how long a delivered or failed webhook stays listable (and replayable) before Redis drops it */
-export const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/**
+ * How long Redis keeps a delivered or failed webhook if nothing purges it first. The delivery worker purges
+ * finished deliveries after WEBHOOK_RETENTION_HOURS (purge below), so this is only a backstop for data
+ * no broker looks after any more: the longest retention the setting allows.
+ */
+export const DELIVERY_RETENTION_MS = 365 * 24 * 3600 * 1000;
 
 /**
  * The webhook outbox as a queue of leases over sorted sets: `ob:due` scores each waiting delivery with the
@@ -63,6 +67,10 @@ export function createRedisOutbox(client: Redis, keys: KeyLayout, scripts: Scrip
     },
     countPending(): Promise<number> {
       return client.zcard(keys.deliveriesDue);
+    },
+    /** deletes finished deliveries that finished before the cutoff (Store.purgeFinishedDeliveries) */
+    async purge(finishedBefore: Date, limit: number): Promise<number> {
+      return Number(await scripts.purgeDeliveries(p, finishedBefore.getTime(), limit));
     },
     /** drops listing entries of deliveries that expired; run from the store's periodic sweep */
     async sweep(now: Date): Promise<void> {

@@ -98,7 +98,8 @@ return out
 
 /**
  * Records a delivery attempt's outcome. ARGV: prefix, id, outcome (delivered|pending|failed), lastStatus
- * ('' for none), lastError, nextAttemptAt (ms), now (ISO), retention of finished deliveries (ms).
+ * ('' for none), lastError, nextAttemptAt (ms; now for a finished delivery), now (ISO), time to live of a
+ * finished delivery (ms, a backstop: the purge deletes it after WEBHOOK_RETENTION_HOURS).
  */
 const COMPLETE = `${MOVE_FN}
 local p, id, outcome = ARGV[1], ARGV[2], ARGV[3]
@@ -116,9 +117,12 @@ end
 move(p, id, status, outcome, redis.call('HGET', k, 'order'))
 if outcome == 'pending' then
   redis.call('ZADD', p .. 'ob:due', ARGV[6], id)
+  redis.call('ZREM', p .. 'ob:done', id)
   redis.call('PERSIST', k)
 else
   redis.call('ZREM', p .. 'ob:due', id)
+  -- a finished delivery's nextAttemptAt argument is the time of this last attempt: when it finished
+  redis.call('ZADD', p .. 'ob:done', ARGV[6], id)
   redis.call('PEXPIRE', k, ARGV[8])
 end
 return 1
@@ -136,6 +140,7 @@ if status == 'delivered' or status == 'failed' then
   redis.call('HDEL', k, 'leaseUntil')
   redis.call('PERSIST', k)
   redis.call('ZADD', p .. 'ob:due', ARGV[3], id)
+  redis.call('ZREM', p .. 'ob:done', id)
 end
 return redis.call('HGETALL', k)
 `;
@@ -150,6 +155,28 @@ for _, index in ipairs({ p .. 'ob:all', p .. 'ob:st:delivered', p .. 'ob:st:fail
       redis.call('ZREM', index, id)
       removed = removed + 1
     end
+  end
+end
+return removed
+`;
+
+/**
+ * Deletes up to \`limit\` finished deliveries that finished before the cutoff, with their index entries.
+ * ARGV: prefix, cutoff (ms, exclusive), limit. Returns how many deliveries it deleted.
+ */
+const PURGE_DELIVERIES = `
+local p, limit = ARGV[1], tonumber(ARGV[3])
+local removed = 0
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. 'ob:done', '-inf', '(' .. ARGV[2], 'LIMIT', 0, limit)) do
+  local k = p .. 'ob:d:' .. id
+  local status = redis.call('HGET', k, 'status')
+  redis.call('ZREM', p .. 'ob:done', id)
+  if status == 'delivered' or status == 'failed' or not status then
+    redis.call('DEL', k)
+    redis.call('ZREM', p .. 'ob:all', id)
+    redis.call('ZREM', p .. 'ob:st:delivered', id)
+    redis.call('ZREM', p .. 'ob:st:failed', id)
+    if status then removed = removed + 1 end
   end
 end
 return removed
@@ -172,6 +199,7 @@ export function defineScripts(client: Redis) {
     complete: define('brokerComplete', COMPLETE),
     replay: define('brokerReplay', REPLAY),
     sweepDeliveries: define('brokerSweepDeliveries', SWEEP_DELIVERIES),
+    purgeDeliveries: define('brokerPurgeDeliveries', PURGE_DELIVERIES),
   };
 }
 

@@ -103,6 +103,7 @@ export function createSqliteStore(options: { file: string }): Store {
     listDeliveries: (filter) => guard(() => outbox.list(filter)),
     replayDelivery: (id, now) => guard(() => outbox.replay(id, now)),
     countPendingDeliveries: () => guard(() => outbox.countPending()),
+    purgeFinishedDeliveries: (finishedBefore, limit) => guard(() => outbox.purge(finishedBefore, limit)),
 
     rateLimiter: ({ keyPrefix, points, duration }) =>
       new RateLimiterSQLite({ storeClient: db, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration }),

@@ -55,6 +55,12 @@ export function createOutbox(db: Database.Database) {
     `UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = ? WHERE id = ? AND status IN ('delivered', 'failed')`,
   );
   const pending = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'delivering')`);
+  // when a delivery finished: delivered_at for a delivered one; next_attempt_at, which the last attempt set to
+  // its own time, for a failed one (both columns use the (status, …) index's status prefix)
+  const purge = db.prepare(
+    `DELETE FROM outbox WHERE rowid IN (
+       SELECT rowid FROM outbox WHERE (status = 'delivered' AND delivered_at < ?) OR (status = 'failed' AND next_attempt_at < ?) LIMIT ?)`,
+  );
 
   const claim = db.transaction((now: number, max: number, leaseMs: number) => {
     const rows = due.all(now, now, max);
@@ -91,6 +97,9 @@ export function createOutbox(db: Database.Database) {
     },
     countPending(): number {
       return pending.get()!.n;
+    },
+    purge(finishedBefore: Date, limit: number): number {
+      return purge.run(finishedBefore.toISOString(), finishedBefore.getTime(), limit).changes;
     },
   };
 }

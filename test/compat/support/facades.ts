@@ -11,6 +11,16 @@ export function adminHeaders(broker: TestBroker): Record<string, string> {
   return { authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
 }
 
+/** the WSO2 facade's backend: SCIM, privileged validate-code/resend-code, silent-verify */
+export function wso2Headers(broker: TestBroker): Record<string, string> {
+  return { authorization: `Bearer ${broker.deps.secrets.wso2ApiKey}` };
+}
+
+/** the Cloud Softphone provisioning backend: check */
+export function cloudSoftphoneHeaders(broker: TestBroker): Record<string, string> {
+  return { authorization: `Bearer ${broker.deps.secrets.cloudSoftphoneApiKey}` };
+}
+
 /** the log lines the broker itself wrote (the sandbox console provider prints codes by design) */
 export function brokerLogs(broker: TestBroker): string {
   return broker.logs.filter((l) => !l.startsWith('[sms console]')).join('\n');

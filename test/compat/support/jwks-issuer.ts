@@ -5,9 +5,22 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 export interface JwksIssuer {
   issuer: string;
   jwksUrl: string;
-  /** an access token for `sub`, signed with the published key unless told otherwise */
-  token(sub: string, options?: { issuer?: string; audience?: string; expiresIn?: string; key?: CryptoKey; kid?: string }): Promise<string>;
+  /**
+   * An access token for `sub` (RFC 9068: header typ `at+jwt`, a `client_id` claim), signed with the published
+   * key, unless told otherwise: `typ: null` leaves the header without typ, `claims` adds or (undefined) removes claims.
+   */
+  token(sub: string, options?: TokenOptions): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface TokenOptions {
+  issuer?: string;
+  audience?: string;
+  expiresIn?: string;
+  key?: CryptoKey;
+  kid?: string;
+  typ?: string | null;
+  claims?: Record<string, unknown>;
 }
 
 /** A stand-in for the customer's identity provider: a JWKS on loopback and tokens signed with its key. */
@@ -24,8 +37,8 @@ export async function startJwksIssuer(audience: string): Promise<JwksIssuer> {
     issuer,
     jwksUrl: issuer.replace(/token$/, 'jwks'),
     token: (sub, options = {}) =>
-      new SignJWT({ scope: 'internal_login' })
-        .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'idp-1' })
+      new SignJWT(JSON.parse(JSON.stringify({ scope: 'internal_login', client_id: 'customer-app', ...options.claims })))
+        .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? 'idp-1', ...(options.typ !== null && { typ: options.typ ?? 'at+jwt' }) })
         .setSubject(sub)
         .setIssuer(options.issuer ?? issuer)
         .setAudience(options.audience ?? audience)

@@ -1,0 +1,34 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { BrokerError } from '../errors.js';
+
+/**
+ * Guards an endpoint with one API key sent as a bearer token. Each role has its own key (the admin key,
+ * the WSO2 key, the Cloud Softphone provisioning key: see src/keys/secrets.ts), so a key that leaks from
+ * one integration opens nothing of the others.
+ *
+ * Rules:
+ * - the caller sends `Authorization: Bearer <key>`;
+ * - the comparison takes the same time whatever the key sent: both sides are hashed to equal lengths and
+ *   compared with timingSafeEqual, so neither the key nor its length leaks through timing;
+ * - anything else (no header, another scheme, another role's key) is a 401 UNAUTHENTICATED with
+ *   `WWW-Authenticate: Bearer realm="<realm>"`, and the request goes no further; the facade's error handler
+ *   writes it in that facade's own format.
+ * @see RFC 6750 §3 (WWW-Authenticate for bearer tokens)
+ */
+export function apiKeyAuth(key: string, options: { realm: string; keyName: string }): RequestHandler {
+  const expected = digest(key);
+  return (req, _res, next) => {
+    const match = /^Bearer ([\x21-\x7e]+)$/.exec(req.get('authorization') ?? '');
+    if (match && timingSafeEqual(digest(match[1]), expected)) return next();
+    next(
+      new BrokerError(401, 'UNAUTHENTICATED', `This endpoint needs the ${options.keyName} as a bearer token.`, {
+        headers: { 'WWW-Authenticate': `Bearer realm="${options.realm}"` },
+      }),
+    );
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
