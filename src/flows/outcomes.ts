@@ -89,7 +89,8 @@ export function expired(now: Date, announce: 'all' | 'after_code'): Verification
   return (v) => {
     if (isFinal(v.status) || !isPastExpiry(v, now)) return undefined;
     const next: Verification = { ...v, status: 'expired', updatedAt: now.toISOString(), events: [...v.events, event('expired', undefined, now)] };
-    const reachedCode = v.otp !== undefined || v.status === 'otp_sent';
+    // a completion code handed to another device and never presented is worth announcing too (a relay attempt?)
+    const reachedCode = v.otp !== undefined || v.status === 'otp_sent' || v.status === 'awaiting_completion';
     if (announce === 'after_code' && !reachedCode) return { next };
     return { next, outbox: [verificationEvent('verification.expired', next, now)] };
   };
