@@ -12,14 +12,20 @@ const problems = (env: Env): string[] => {
 };
 
 describe('COMPAT_* settings', () => {
-  it('defaults: every facade on, the documented path and number fields, no regions, no user tokens', () => {
+  it('defaults: no facade (opt-in), the documented path and number fields, no regions, no user tokens', () => {
     expect(loadConfig({ DATA_DIR: '/tmp/unused' }).compat).toEqual({
-      facades: ['cloudsoftphone', 'mpass', 'wso2'],
+      facades: [],
       cloudSoftphone: { path: '/compat/cloudsoftphone', numberFields: ['phoneNumber', 'number', 'phone'] },
       mpass: { defaultRegion: undefined },
       wso2: { defaultRegion: undefined },
     });
     expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: 'none' }).compat.facades).toEqual([]);
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: 'mpass,wso2' }).compat.facades).toEqual(['mpass', 'wso2']);
+  });
+
+  it('an empty COMPAT_FACADES (`COMPAT_FACADES=` in a .env file) means none, not the default', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: '' }).compat.facades).toEqual([]);
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: '  ' }).compat.facades).toEqual([]);
   });
 
   it('a bad value stops the broker at start, naming the variable', () => {
