@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigInvalid, envDoc, loadConfig, type Env } from '../../src/config/index.js';
+import { startTestBroker } from '../support/broker.js';
 
 const problems = (env: Env): string[] => {
   try {
@@ -26,6 +27,17 @@ describe('COMPAT_* settings', () => {
   it('an empty COMPAT_FACADES (`COMPAT_FACADES=` in a .env file) means none, not the default', () => {
     expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: '' }).compat.facades).toEqual([]);
     expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: '  ' }).compat.facades).toEqual([]);
+  });
+
+  it('without COMPAT_FACADES, no facade endpoint is served', async () => {
+    const broker = await startTestBroker({ background: false });
+    try {
+      for (const path of ['/compat/cloudsoftphone/verify_number?phoneNumber=%2B34600000002', '/mpass-web/rest/mv/msg?apikey=x&dest=%2B34600000002', '/scim2/Users/x']) {
+        expect({ path, status: (await broker.device().get(`${broker.url}${path}`)).status }).toEqual({ path, status: 404 });
+      }
+    } finally {
+      await broker.close();
+    }
   });
 
   it('a bad value stops the broker at start, naming the variable', () => {

@@ -47,7 +47,7 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
   });
 
   it('served with parts switched off or moved, still describes exactly the routes this broker has', async () => {
-    for (const env of [
+    for (const env of <Array<Record<string, string>>>[
       { SANDBOX: 'off', COMPAT_FACADES: 'none', ...CLOSED_SMS_GATEWAY_ENV },
       { COMPAT_FACADES: 'cloudsoftphone', COMPAT_CLOUDSOFTPHONE_PATH: '/phone/verifier' },
       { METRICS: 'on', COMPAT_FACADES: 'mpass,wso2' },
