@@ -91,6 +91,12 @@ function contextFields(_line: object, _level: number, logger: Logger): Record<st
   return fields;
 }
 
+/**
+ * Without a destination, logs go to stdout synchronously. pino's default asynchronous stdout registers a
+ * flush on process exit, and sonic-boom's flushSync retries a write failing with EPIPE forever: a broker
+ * whose log reader had gone (a closed pipe) hung inside process.exit and outlived SIGTERM. A synchronous
+ * stream meets EPIPE on the write itself, and pino then drops the rest of the logs instead.
+ */
 export function createLogger(options: { level: string; pretty: boolean; destination?: pino.DestinationStream }): Logger {
   const base: pino.LoggerOptions = {
     level: options.level,
@@ -101,5 +107,5 @@ export function createLogger(options: { level: string; pretty: boolean; destinat
   if (options.pretty && !options.destination) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } });
   }
-  return options.destination ? pino(base, options.destination) : pino(base);
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { reloadKeys, startBackgroundJobs } from './background.js';
 import { buildDeps } from './build-deps.js';
 import { ConfigInvalid, loadConfig, type Config, type OperatorConfig } from './config/index.js';
+import { ensurePrivateDir } from './keys/files.js';
 import { createLogger } from './logging.js';
 import { sandboxOperator, SANDBOX_CLIENT_ID } from './operator/sandbox-operator.js';
 import { startSandboxOperator, type RunningSandbox } from './sandbox/index.js';
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.log);
+  ensurePrivateDir(config.dataDir);
 
   let sandbox: RunningSandbox | undefined;
   const operators: OperatorConfig[] = [...config.operators];
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
       faults: { delayMs: config.sandbox.faults.delayMs, failStatus: config.sandbox.faults.failStatus },
       logger: { warn: (m) => logger.warn(m), info: (m) => logger.info(m) },
     });
-    // the sandbox serves every number no real operator claims with a longer prefix
+    // the sandbox serves only numbers no other operator's prefix matches (routeToOperator)
     operators.push(sandboxOperator(sandbox.issuer));
   }
 
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     if (failed.length) logger.warn({ operators: failed }, 'operator discovery failed at start; their verifications use SMS until it loads');
   });
 
-  printWelcome(config, sandbox, createdSecrets.length > 0 ? deps.secrets : undefined);
+  printWelcome(config, sandbox, createdSecrets);
   installShutdown(server, logger, {
     timeoutMs: config.shutdownTimeoutMs,
     // a webhook attempt already on the wire gets its own deadline to be answered and recorded
@@ -63,7 +66,8 @@ async function main(): Promise<void> {
   });
 }
 
-function printWelcome(config: Readonly<Config>, sandbox: RunningSandbox | undefined, newSecrets?: { adminApiKey: string; webhookSecret: string }): void {
+/** Names what start-up generated and where it lives, never a value: stdout ends up in log collectors. */
+function printWelcome(config: Readonly<Config>, sandbox: RunningSandbox | undefined, createdSecrets: readonly string[]): void {
   const lines = [
     '',
     `  Broker:          ${config.publicUrl}`,
@@ -73,8 +77,8 @@ function printWelcome(config: Readonly<Config>, sandbox: RunningSandbox | undefi
   if (sandbox) {
     lines.push(`  Sandbox operator (development only): ${sandbox.issuer}`, `  Pick a sandbox SIM for this browser: ${sandbox.issuer}/sim`);
   }
-  if (newSecrets) {
-    lines.push('', `  Generated into ${config.dataDir} on first start (shown once):`, `    admin API key:  ${newSecrets.adminApiKey}`, `    webhook secret: ${newSecrets.webhookSecret}`);
+  if (createdSecrets.length) {
+    lines.push('', `  Generated ${createdSecrets.join(', ')} into ${path.join(config.dataDir, 'secrets.json')} (readable by this user only).`);
   }
   console.log(lines.join('\n') + '\n');
 }

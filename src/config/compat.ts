@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigInvalid, listVar, type EnvDoc } from './env.js';
+import { ConfigInvalid, listVar, type Env, type EnvDoc } from './env.js';
 
 /**
  * Settings of the compatibility facades (src/compat, docs/compatibility.md): other systems' APIs served
@@ -14,10 +14,10 @@ const apiKey = z.string().min(24, 'must be at least 24 characters').optional();
 
 const facades = z
   .string()
-  .default(COMPAT_FACADES.join(','))
+  .default('none')
   .transform((value, ctx) => {
     const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-    if (names.length === 1 && names[0] === 'none') return [];
+    if (names.length === 0 || (names.length === 1 && names[0] === 'none')) return [];
     for (const name of names) {
       if (!(COMPAT_FACADES as readonly string[]).includes(name)) ctx.addIssue({ code: 'custom', message: `unknown facade "${name}"; use ${COMPAT_FACADES.join(', ')} or none` });
     }
@@ -39,6 +39,14 @@ export const compatEnvSchema = z.object({
   COMPAT_WSO2_API_KEY: apiKey,
   COMPAT_CLOUDSOFTPHONE_API_KEY: apiKey,
 });
+
+/**
+ * `COMPAT_FACADES=` (empty) means none: withoutEmpty would drop it as unset, and a default is not what an
+ * operator who emptied the variable asked for.
+ */
+export function explicitFacades(rawEnv: Env, env: Env): Env {
+  return rawEnv.COMPAT_FACADES !== undefined && rawEnv.COMPAT_FACADES.trim() === '' ? { ...env, COMPAT_FACADES: 'none' } : env;
+}
 
 export type CompatEnv = z.output<typeof compatEnvSchema>;
 
@@ -78,7 +86,7 @@ export function compatConfigOf(env: CompatEnv): CompatConfig {
 }
 
 export const compatEnvDoc: EnvDoc[] = [
-  { name: 'COMPAT_FACADES', default: 'cloudsoftphone,mpass,wso2', description: 'Compatibility facades to serve (docs/compatibility.md), comma-separated, or none.' },
+  { name: 'COMPAT_FACADES', default: 'none', description: 'Compatibility facades to serve (docs/compatibility.md), comma-separated: cloudsoftphone, mpass, wso2, or none. Opt-in: unset or empty serves none.' },
   { name: 'COMPAT_CLOUDSOFTPHONE_PATH', default: '/compat/cloudsoftphone', description: 'Path prefix of the Cloud Softphone Phone Number Verifier: PREFIX/verify_number (the app) and PREFIX/check (the provisioning backend).' },
   { name: 'COMPAT_CLOUDSOFTPHONE_NUMBER_FIELDS', default: 'phoneNumber,number,phone', description: 'Names of the query/body field that carries the number in Cloud Softphone requests, tried in this order.' },
   { name: 'COMPAT_MPASS_DEFAULT_REGION', description: 'Region (ISO 3166 alpha-2) for mPass `dest` numbers written nationally (e.g. SA for 0501234567). Unset: dest must be international (+966…, 00966… or 966…).' },

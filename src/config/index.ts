@@ -9,10 +9,12 @@ import { sessionTokensEnvDoc, sessionTokensEnvSchema } from './session-tokens.js
 import { webhooksConfigOf, webhooksEnvDoc, webhooksEnvSchema, type ApplicationFileEntry, type WebhooksConfig } from './webhooks.js';
 import { otpEnvDoc, otpEnvSchema } from './otp.js';
 import { smsEnvDoc, smsEnvSchema, type SmsConfig } from '../otp/sms/config.js';
-import { compatConfigOf, compatEnvDoc, compatEnvSchema, type CompatConfig } from './compat.js';
+import { compatConfigOf, compatEnvDoc, compatEnvSchema, explicitFacades, type CompatConfig } from './compat.js';
+import { parseReturnUrlPrefix, type ReturnUrlPrefix } from './return-url-prefixes.js';
 
 export { ConfigInvalid, type Env, type EnvDoc } from './env.js';
 export type { OperatorConfig } from './operators.js';
+export type { ReturnUrlPrefix } from './return-url-prefixes.js';
 export type { WebhookApplication, WebhooksConfig } from './webhooks.js';
 
 const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape).extend(otpEnvSchema.shape).extend(sessionTokensEnvSchema.shape).extend(webhooksEnvSchema.shape).extend(compatEnvSchema.shape);
@@ -25,8 +27,10 @@ export interface Config {
   host?: string;
   /** where apps and operators reach the broker; `iss` of its tokens, base of redirect_uri */
   publicUrl: string;
-  trustProxy: boolean | number | string;
-  returnUrlPrefixes: string[];
+  /** never `true` (every hop): false, a hop count, or addresses/subnets */
+  trustProxy: false | number | string;
+  /** RETURN_URL_PREFIXES, parsed at start (src/config/return-url-prefixes.ts) */
+  returnUrlPrefixes: ReturnUrlPrefix[];
   dataDir: string;
   bodyLimit: string;
   cookieSecure: boolean;
@@ -72,8 +76,7 @@ export interface Config {
   compat: CompatConfig;
 }
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === 'true') return true;
+function parseTrustProxy(value: string): false | number | string {
   if (value === 'false') return false;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
@@ -96,7 +99,7 @@ function readOperatorsFile(file: string, readFile: (p: string) => string): { ope
  * The result is frozen and passed explicitly; nothing else reads process.env.
  */
 export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => string } = {}): Readonly<Config> {
-  const parsed = envSchema.safeParse(withoutEmpty(rawEnv));
+  const parsed = envSchema.safeParse(explicitFacades(rawEnv, withoutEmpty(rawEnv)));
   // the SMS section has cross-variable rules (a listed provider needs its variables), so it parses on its own
   const sms = smsEnvSchema.safeParse(withoutEmpty(rawEnv));
   const problems = [...(parsed.success ? [] : problemsOf(parsed.error)), ...(sms.success ? [] : problemsOf(sms.error))];
@@ -109,7 +112,12 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
   const { operators, applications } = env.BROKER_CONFIG
     ? readOperatorsFile(env.BROKER_CONFIG, options.readFile ?? ((p) => readFileSync(p, 'utf8')))
     : { operators: [], applications: [] };
-  if (!env.SANDBOX && operators.length === 0) {
+  const sandboxEnabled = decideSandbox(env.SANDBOX, { nodeEnv: env.NODE_ENV, publicUrl, operators: operators.length });
+  // the console provider prints codes: only the sandbox's inbox may show them (mPass sends codes itself)
+  if (!sandboxEnabled && env.OTP_ENGINE !== 'mpass' && sms.data.providers.includes('console')) {
+    throw new ConfigInvalid(['SMS_PROVIDERS: the console provider (the default) only runs with the sandbox; with the sandbox off, name a real provider (twilio, vonage or http)']);
+  }
+  if (!sandboxEnabled && operators.length === 0) {
     console.warn('No operators configured (BROKER_CONFIG) and the sandbox is off: every verification will use SMS.');
   }
 
@@ -118,7 +126,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
     host: env.HOST,
     publicUrl,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    returnUrlPrefixes: env.RETURN_URL_PREFIXES.length ? env.RETURN_URL_PREFIXES : [`${publicUrl}/`],
+    returnUrlPrefixes: parseReturnUrlPrefixes(env.RETURN_URL_PREFIXES.length ? env.RETURN_URL_PREFIXES : [`${publicUrl}/`]),
     dataDir: path.resolve(env.DATA_DIR),
     bodyLimit: env.BODY_LIMIT,
     cookieSecure: env.SESSION_COOKIE_SECURE === 'auto' ? publicUrl.startsWith('https:') : env.SESSION_COOKIE_SECURE === 'true',
@@ -134,7 +142,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
     },
     store: { kind: env.STORE, redisUrl: env.REDIS_URL, redisKeyPrefix: env.REDIS_KEY_PREFIX },
     sandbox: {
-      enabled: env.SANDBOX,
+      enabled: sandboxEnabled,
       port: env.SANDBOX_PORT,
       sims: env.SANDBOX_SIMS,
       faults: { delayMs: env.SANDBOX_FAULT_DELAY_MS, failStatus: env.SANDBOX_FAULT_STATUS },
@@ -164,6 +172,31 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
     compat: compatConfigOf(env),
   };
   return deepFreeze(config);
+}
+
+/**
+ * The sandbox claims numbers and shows every code in /sandbox/inbox: a stranger could verify any number.
+ * So it runs only where the broker looks like development: unset SANDBOX means off when NODE_ENV=production,
+ * PUBLIC_URL is https or real operators are configured, and an explicit SANDBOX=on there stops the start.
+ */
+function decideSandbox(value: 'on' | 'off' | undefined, context: { nodeEnv?: string; publicUrl: string; operators: number }): boolean {
+  const reasons = [
+    ...(context.nodeEnv === 'production' ? ['NODE_ENV=production'] : []),
+    ...(context.publicUrl.startsWith('https:') ? ['PUBLIC_URL is https'] : []),
+    ...(context.operators > 0 ? ['BROKER_CONFIG configures operators'] : []),
+  ];
+  if (value === undefined) return reasons.length === 0;
+  if (value === 'on' && reasons.length > 0) {
+    throw new ConfigInvalid([`SANDBOX: on is refused because ${reasons.join(', ')}: the sandbox operator shows every code to anyone; remove SANDBOX or set it to off`]);
+  }
+  return value === 'on';
+}
+
+function parseReturnUrlPrefixes(values: string[]): ReturnUrlPrefix[] {
+  const parsed = values.map(parseReturnUrlPrefix);
+  const problems = parsed.filter((p): p is string => typeof p === 'string');
+  if (problems.length) throw new ConfigInvalid(problems.map((p) => `RETURN_URL_PREFIXES: ${p}`));
+  return parsed as ReturnUrlPrefix[];
 }
 
 function deepFreeze<T>(value: T): T {

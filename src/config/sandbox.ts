@@ -18,7 +18,8 @@ const simsVar = z
   });
 
 export const sandboxEnvSchema = z.object({
-  SANDBOX: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  // unset: decided by loadConfig (on for development, off when the broker looks like production)
+  SANDBOX: z.enum(['on', 'off']).optional(),
   SANDBOX_PORT: intVar(3001, 0, 65535),
   SANDBOX_SIMS: simsVar,
   SANDBOX_FAULT_DELAY_MS: intVar(0, 0, 120000),
@@ -27,7 +28,7 @@ export const sandboxEnvSchema = z.object({
 });
 
 export const sandboxEnvDoc: EnvDoc[] = [
-  { name: 'SANDBOX', default: 'on', description: 'Start the bundled sandbox operator (development and tests only). `off` in production.' },
+  { name: 'SANDBOX', default: 'on in development', description: 'Start the bundled sandbox operator (development and tests only: it claims unserved numbers and shows codes). Unset: off when NODE_ENV=production, PUBLIC_URL is https or BROKER_CONFIG lists operators, on otherwise; SANDBOX=on is refused in those cases.' },
   { name: 'SANDBOX_PORT', default: '3001', description: 'Port of the sandbox operator (its own origin, http://127.0.0.1:PORT).' },
   { name: 'SANDBOX_SIMS', default: '127.0.0.2=+34600000002,127.0.0.3=+34600000003,127.0.0.4=+447400123456', description: 'Simulated SIMs: source address = number. Other addresses are devices on WiFi. Browsers pick a SIM at the sandbox page /sim.' },
   { name: 'SANDBOX_FAULT_DELAY_MS', default: '0', description: 'Fault injection: delay of the sandbox Number Verification API.' },

@@ -5,7 +5,14 @@ export const serverEnvSchema = z.object({
   PORT: intVar(3000, 0, 65535),
   HOST: z.string().optional(),
   PUBLIC_URL: urlVar().optional(),
-  TRUST_PROXY: z.string().default('false'),
+  NODE_ENV: z.string().optional(),
+  // `true` trusts every hop: any client could then set X-Forwarded-For and pass for any address
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .refine((v) => v.trim().toLowerCase() !== 'true', {
+      message: 'true trusts every hop, so any client can spoof its address with X-Forwarded-For (per-IP limits, mPass channel IP binding); set the number of proxies in front (e.g. 1) or their addresses/subnets (e.g. loopback or 10.0.0.0/8)',
+    }),
   RETURN_URL_PREFIXES: listVar(''),
   DATA_DIR: z.string().default('./data'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'must look like 16kb').default('16kb'),
@@ -22,8 +29,9 @@ export const serverEnvDoc: EnvDoc[] = [
   { name: 'PORT', default: '3000', description: 'Port of the broker.' },
   { name: 'HOST', description: 'Listen address (default: all interfaces).' },
   { name: 'PUBLIC_URL', default: 'http://localhost:$PORT', description: 'URL at which apps and operators reach the broker; the operator redirect_uri is PUBLIC_URL/callback and token `iss` is PUBLIC_URL.' },
-  { name: 'TRUST_PROXY', default: 'false', description: "Express 'trust proxy' setting (true, false, a hop count, or comma-separated addresses/subnets) when behind a reverse proxy." },
-  { name: 'RETURN_URL_PREFIXES', default: 'PUBLIC_URL/', description: 'Comma-separated URL prefixes a verification returnUrl must start with (anything else is refused: no open redirect).' },
+  { name: 'NODE_ENV', description: '`production` turns the sandbox default off and refuses SANDBOX=on.' },
+  { name: 'TRUST_PROXY', default: 'false', description: "Express 'trust proxy' setting when behind a reverse proxy: false, a hop count (e.g. 1), or comma-separated addresses/subnets (e.g. loopback, 10.0.0.0/8). `true` (every hop) is refused: clients could spoof their address." },
+  { name: 'RETURN_URL_PREFIXES', default: 'PUBLIC_URL/', description: 'Comma-separated prefixes a verification returnUrl must match (no open redirect): http(s) prefixes match the exact origin, then the path on a segment boundary; app deep links (com.example.app://verified) match scheme, host and path segments. Other schemes, credentials and fragments are refused at start.' },
   { name: 'DATA_DIR', default: './data', description: 'Folder for the SQLite file, generated keys and secrets (keep it out of git).' },
   { name: 'BODY_LIMIT', default: '16kb', description: 'Largest accepted request body.' },
   { name: 'SESSION_COOKIE_SECURE', default: 'auto', description: 'Secure session cookie: auto (when PUBLIC_URL is https), true or false.' },

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import type { BrokerDeps } from '../deps.js';
 import { event, type NetworkHint, type Verification } from '../domain/verification.js';
-import { InvalidArgument } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
 import { fallbackRequired } from './outcomes.js';
+import { checkReturnUrl } from './return-url.js';
 
 export interface StartInput {
   phoneNumber: string;
@@ -76,24 +76,4 @@ export async function startVerification(deps: BrokerDeps, input: StartInput): Pr
   };
   await deps.store.createVerification(inProgress);
   return { verification: inProgress, authUrl: authUrl.href };
-}
-
-/**
- * returnUrl rules (no open redirect):
- * - absolute http(s) URL without credentials;
- * - starts with one of RETURN_URL_PREFIXES, compared on the parsed, normalised URL.
- */
-function checkReturnUrl(deps: BrokerDeps, returnUrl: string | undefined): string | undefined {
-  if (returnUrl === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(returnUrl);
-  } catch {
-    throw new InvalidArgument('returnUrl must be an absolute URL.');
-  }
-  if (!/^https?:$/.test(url.protocol) || url.username || url.password) throw new InvalidArgument('returnUrl must be an http(s) URL without credentials.');
-  if (!deps.config.returnUrlPrefixes.some((prefix) => url.href.startsWith(prefix))) {
-    throw new InvalidArgument('returnUrl is not one of the allowed return URLs.');
-  }
-  return url.href;
 }

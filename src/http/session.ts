@@ -18,7 +18,7 @@ declare module 'express-session' {
  */
 export function sessionMiddleware(options: { store: Store; secret: string; secure: boolean; maxAgeMs: number }): RequestHandler {
   const handler = session({
-    name: 'vsid',
+    name: sessionCookieName(options.secure),
     secret: options.secret,
     store: options.store.sessions,
     resave: false,
@@ -30,6 +30,15 @@ export function sessionMiddleware(options: { store: Store; secret: string; secur
   // after the answer has started; that second error would reach Express's final handler, which destroys the
   // socket, so the client would get a reset instead of the answer (often the route's own 503). The answer stands.
   return (req, res, next) => handler(req, res, (err?: unknown) => (err && res.headersSent ? undefined : next(err)));
+}
+
+/**
+ * `__Host-` makes browsers refuse the cookie unless it is Secure, Path=/ and without Domain, so a sibling
+ * subdomain or a plain-http page cannot plant or overwrite it; browsers drop such cookies over http, so
+ * development without TLS keeps the plain name.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-vsid' : 'vsid';
 }
 
 /** The session's owner id, created on first use (which is what makes express-session save the session). */

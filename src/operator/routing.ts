@@ -1,7 +1,20 @@
 import type { OperatorConfig } from '../config/index.js';
+import { SANDBOX_OPERATOR_ID } from './sandbox-operator.js';
 
-/** The operator whose longest number prefix matches; none means the number goes to SMS. */
+/**
+ * The operator for a number; none means the number goes to SMS.
+ *
+ * Rules:
+ * - among the configured operators, the longest matching prefix wins;
+ * - the sandbox only serves numbers no other operator's prefix matches, whatever the prefix lengths: it
+ *   shows codes to anyone, so it must never take a number a real operator serves.
+ */
 export function routeToOperator(operators: readonly OperatorConfig[], phoneNumber: string): OperatorConfig | undefined {
+  const real = operators.filter((op) => op.id !== SANDBOX_OPERATOR_ID);
+  return longestPrefixMatch(real, phoneNumber) ?? longestPrefixMatch(operators.filter((op) => op.id === SANDBOX_OPERATOR_ID), phoneNumber);
+}
+
+function longestPrefixMatch(operators: readonly OperatorConfig[], phoneNumber: string): OperatorConfig | undefined {
   let best: { op: OperatorConfig; length: number } | undefined;
   for (const op of operators) {
     for (const prefix of op.prefixes) {

@@ -1,11 +1,13 @@
 import type { OperatorConfig } from '../config/index.js';
 
 export const SANDBOX_CLIENT_ID = 'broker-sandbox';
+/** routing serves this operator last: only numbers no other operator claims (src/operator/routing.ts) */
+export const SANDBOX_OPERATOR_ID = 'sandbox';
 
-/** The operator entry for the bundled sandbox: serves every number, CAMARA defaults, no prompt=none. */
+/** The operator entry for the bundled sandbox: serves every number no other operator serves, CAMARA defaults, no prompt=none. */
 export function sandboxOperator(issuer: string): OperatorConfig {
   return {
-    id: 'sandbox',
+    id: SANDBOX_OPERATOR_ID,
     issuer,
     clientId: SANDBOX_CLIENT_ID,
     clientAuth: 'private_key_jwt',

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { hasChromium, openBrowser, screenshot, type BrowserSession } from './support/chromium.js';
 import { text } from './support/pages.js';
@@ -14,7 +15,7 @@ maybe('the sample frontend with the sandbox off', () => {
   let broker: TestBroker;
   let browser: BrowserSession;
   beforeAll(async () => {
-    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off' } });
+    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off', ...CLOSED_SMS_GATEWAY_ENV } });
   });
   afterAll(() => broker?.close());
   beforeEach(async () => {

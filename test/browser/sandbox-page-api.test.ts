@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
 
 // The sandbox-only endpoints behind the sample pages (no browser needed): what they show, what they hide.
@@ -56,7 +57,7 @@ describe('the sandbox API of the sample pages', () => {
 describe('with the sandbox off', () => {
   let broker: TestBroker;
   beforeAll(async () => {
-    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off' } });
+    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off', ...CLOSED_SMS_GATEWAY_ENV } });
   });
   afterAll(() => broker.close());
 

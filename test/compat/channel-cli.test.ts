@@ -3,13 +3,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { FACADE_ENV } from './support/facades.js';
 
 /** `npm run channel -- …` as an administrator runs it (dist/ is built by the test setup), against DATA_DIR */
 function channel(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/cli/channel.js', ...args], { env: { PATH: process.env.PATH, DATA_DIR: dataDir, SANDBOX: 'off' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['dist/cli/channel.js', ...args], { env: { PATH: process.env.PATH, DATA_DIR: dataDir, SANDBOX: 'off', ...CLOSED_SMS_GATEWAY_ENV } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

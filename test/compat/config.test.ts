@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigInvalid, envDoc, loadConfig, type Env } from '../../src/config/index.js';
+import { startTestBroker } from '../support/broker.js';
 
 const problems = (env: Env): string[] => {
   try {
@@ -12,14 +13,31 @@ const problems = (env: Env): string[] => {
 };
 
 describe('COMPAT_* settings', () => {
-  it('defaults: every facade on, the documented path and number fields, no regions, no user tokens', () => {
+  it('defaults: no facade (opt-in), the documented path and number fields, no regions, no user tokens', () => {
     expect(loadConfig({ DATA_DIR: '/tmp/unused' }).compat).toEqual({
-      facades: ['cloudsoftphone', 'mpass', 'wso2'],
+      facades: [],
       cloudSoftphone: { path: '/compat/cloudsoftphone', numberFields: ['phoneNumber', 'number', 'phone'] },
       mpass: { defaultRegion: undefined },
       wso2: { defaultRegion: undefined },
     });
     expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: 'none' }).compat.facades).toEqual([]);
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: 'mpass,wso2' }).compat.facades).toEqual(['mpass', 'wso2']);
+  });
+
+  it('an empty COMPAT_FACADES (`COMPAT_FACADES=` in a .env file) means none, not the default', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: '' }).compat.facades).toEqual([]);
+    expect(loadConfig({ DATA_DIR: '/tmp/unused', COMPAT_FACADES: '  ' }).compat.facades).toEqual([]);
+  });
+
+  it('without COMPAT_FACADES, no facade endpoint is served', async () => {
+    const broker = await startTestBroker({ background: false });
+    try {
+      for (const path of ['/compat/cloudsoftphone/verify_number?phoneNumber=%2B34600000002', '/mpass-web/rest/mv/msg?apikey=x&dest=%2B34600000002', '/scim2/Users/x']) {
+        expect({ path, status: (await broker.device().get(`${broker.url}${path}`)).status }).toEqual({ path, status: 404 });
+      }
+    } finally {
+      await broker.close();
+    }
   });
 
   it('a bad value stops the broker at start, naming the variable', () => {

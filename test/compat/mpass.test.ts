@@ -190,7 +190,7 @@ describe('mPass Mobile Number Verification facade (seed 003)', () => {
 
 describe('mPass facade when no SMS can leave', () => {
   it('providers down → 100 Internal Error Occurred, and nothing crashes', async () => {
-    const broker = await startTestBroker({ sandbox: false, env: { SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'http://127.0.0.1:9/sms', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' } });
+    const broker = await startTestBroker({ sandbox: false, env: { ...FACADE_ENV, SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'http://127.0.0.1:9/sms', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' } });
     try {
       const { apiKey: apikey } = await createChannel(broker.deps.store, { name: 'billing', ips: ['127.0.0.52'] }, new Date());
       const res = await broker.device('127.0.0.52').get(`${broker.url}/mpass-web/rest/mv/msg?apikey=${apikey}&dest=%2B34600000071`);

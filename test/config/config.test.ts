@@ -46,11 +46,77 @@ describe('configuration', () => {
     const file = JSON.stringify({
       operators: [{ id: 'orange-es', issuer: 'https://auth.orange.example', clientId: 'c', apiRoot: 'https://api.orange.example/camara', apiVersionPath: '/number-verification/v0', prefixes: ['+34'] }],
     });
-    const config = loadConfig({ BROKER_CONFIG: 'ops.json' }, { readFile: () => file });
+    // operators turn the sandbox off, and with it the console SMS provider
+    const sms = { SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'https://sms.example.com/send', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' };
+    const config = loadConfig({ BROKER_CONFIG: 'ops.json', ...sms }, { readFile: () => file });
     expect(config.operators[0]).toMatchObject({ id: 'orange-es', clientAuth: 'private_key_jwt', loginHintFormat: 'tel', mode: 'verify', hashPhoneNumber: false });
     const bad = problemsOf({ BROKER_CONFIG: 'ops.json' }, () => JSON.stringify({ operators: [{ id: 'x', issuer: 'not a url', clientId: 'c', apiRoot: 'https://a', prefixes: ['+34'] }] }));
     expect(bad.join('\n')).toMatch(/BROKER_CONFIG operators\.0\.issuer/);
     expect(problemsOf({ BROKER_CONFIG: 'ops.json' }, () => '{not json').join()).toMatch(/BROKER_CONFIG: cannot read/);
+  });
+
+  describe('the sandbox (it claims numbers and shows every code: never where the broker looks like production)', () => {
+    const operatorsFile = () => JSON.stringify({ operators: [{ id: 'orange-es', issuer: 'https://auth.orange.example', clientId: 'c', apiRoot: 'https://api.orange.example', prefixes: ['+34'] }] });
+    const real = { SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'https://sms.example.com/send', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' };
+
+    it('is on by default for development (npm start with no variables)', () => {
+      expect(loadConfig({ DATA_DIR: '/tmp/broker-config-test' }).sandbox.enabled).toBe(true);
+    });
+
+    it.each([
+      ['NODE_ENV=production', { NODE_ENV: 'production' }, undefined, /NODE_ENV=production/],
+      ['an https PUBLIC_URL', { PUBLIC_URL: 'https://verify.example.com' }, undefined, /PUBLIC_URL is https/],
+      ['operators in BROKER_CONFIG', { BROKER_CONFIG: 'ops.json' }, operatorsFile, /BROKER_CONFIG configures operators/],
+    ])('with %s, is off when SANDBOX is unset, and SANDBOX=on stops the start', (_case, env, readFile, reason) => {
+      expect(loadConfig({ DATA_DIR: '/tmp/broker-config-test', ...real, ...env }, { readFile }).sandbox.enabled).toBe(false);
+      expect(loadConfig({ DATA_DIR: '/tmp/broker-config-test', ...real, ...env, SANDBOX: '' }, { readFile }).sandbox.enabled).toBe(false);
+      const refused = problemsOf({ ...real, ...env, SANDBOX: 'on' }, readFile);
+      expect(refused).toEqual([expect.stringMatching(/^SANDBOX: on is refused because .*shows every code/)]);
+      expect(refused[0]).toMatch(reason);
+    });
+
+    it('SANDBOX=off is honoured anywhere', () => {
+      expect(loadConfig({ DATA_DIR: '/tmp/broker-config-test', ...real, SANDBOX: 'off' }).sandbox.enabled).toBe(false);
+    });
+  });
+
+  describe('the console SMS provider (prints codes) runs only with the sandbox', () => {
+    it('with the sandbox off, the default provider stops the start, naming SMS_PROVIDERS', () => {
+      expect(problemsOf({ SANDBOX: 'off' })).toEqual([expect.stringMatching(/^SMS_PROVIDERS: the console provider/)]);
+      expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^SMS_PROVIDERS: the console provider/)]);
+      expect(problemsOf({ SANDBOX: 'off', SMS_PROVIDERS: 'http,console', SMS_HTTP_URL: 'https://sms.example.com/send', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' }).join()).toMatch(/^SMS_PROVIDERS:/);
+    });
+
+    it('is fine with the sandbox on, and a real provider is fine with it off', () => {
+      expect(problemsOf({ SANDBOX: 'on' })).toEqual([]);
+      expect(problemsOf({ SANDBOX: 'off', SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'https://sms.example.com/send', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' })).toEqual([]);
+    });
+  });
+
+  describe('RETURN_URL_PREFIXES', () => {
+    it('parses http(s) prefixes to an exact origin and a path, and app deep links to scheme, host and path', () => {
+      const config = loadConfig({ DATA_DIR: '/tmp/broker-config-test', RETURN_URL_PREFIXES: 'https://App.example.com/cb/,http://localhost:8080,com.example.app://verified/done' });
+      expect(config.returnUrlPrefixes).toEqual([
+        { kind: 'web', origin: 'https://app.example.com', path: '/cb' },
+        { kind: 'web', origin: 'http://localhost:8080', path: '' },
+        { kind: 'app', scheme: 'com.example.app:', host: 'verified', path: '/done' },
+      ]);
+      expect(loadConfig({ DATA_DIR: '/tmp/broker-config-test', PUBLIC_URL: 'http://localhost:4000' }).returnUrlPrefixes).toEqual([{ kind: 'web', origin: 'http://localhost:4000', path: '' }]);
+    });
+
+    it.each([
+      ['javascript:alert(1)//'],
+      ['data:text/html;base64'],
+      ['file:///etc/passwd'],
+      ['app.example.com/cb'],
+      ['/cb'],
+      ['https://user:pass@app.example.com/'],
+      ['https://app.example.com/cb#frag'],
+      ['https://app.example.com/cb?x=1'],
+      ['com.example.app:verified'],
+    ])('refuses %s at start', (prefix) => {
+      expect(problemsOf({ RETURN_URL_PREFIXES: prefix })).toEqual([expect.stringMatching(/^RETURN_URL_PREFIXES: /)]);
+    });
   });
 
   it('.env.example lists every variable the broker reads (regenerate with npm run env:example)', () => {

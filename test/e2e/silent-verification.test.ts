@@ -174,6 +174,26 @@ describe('operator dialects against the sandbox', () => {
   });
 });
 
+describe('the sandbox never claims a number a configured operator serves', () => {
+  // the sandbox shows every code and verifies whatever SIM it is told: it must never take a real operator's number
+  it('even with a longer prefix than the real operator, the real operator gets the number; others stay with the sandbox', async () => {
+    const broker = await startTestBroker({
+      operators: (issuer) => [{ ...sandboxOperator(issuer!), prefixes: ['+34600', '+'] }, { ...sandboxOperator('http://127.0.0.1:9'), id: 'real-es', prefixes: ['+34'] }],
+    });
+    try {
+      const served = (await broker.device('127.0.0.2').get(`${broker.url}/login?phoneNumber=%2B34600000002`)).json();
+      expect(served).toMatchObject({ method: 'sms_otp', verification: { reason: 'operator_unavailable' } });
+      const stored = await broker.deps.store.getVerification(served.verificationId);
+      expect(stored?.operatorId).toBe('real-es');
+      const unserved = (await broker.device('127.0.0.4').get(`${broker.url}/login?phoneNumber=%2B447400123456`)).json();
+      expect(unserved.verification?.reason).not.toBe('operator_unavailable');
+      expect((await broker.deps.store.getVerification(unserved.verificationId ?? unserved.verification?.id))?.operatorId).toBe('sandbox');
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
 describe('operator failures fall back to SMS', () => {
   it('an operator that times out → fallback_required within the timeout', async () => {
     const broker = await startTestBroker({ env: { OPERATOR_TIMEOUT_MS: '400' }, sandbox: { faults: { delayMs: 3000 } } });

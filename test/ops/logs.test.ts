@@ -26,7 +26,7 @@ function logLines(broker: TestBroker): { raw: string[]; lines: Line[] } {
 describe('logs', () => {
   let broker: TestBroker;
   beforeAll(async () => {
-    broker = await startTestBroker({ background: false });
+    broker = await startTestBroker({ background: false, env: { COMPAT_FACADES: 'cloudsoftphone,mpass,wso2' } });
   });
   afterAll(() => broker.close());
 

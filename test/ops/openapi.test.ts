@@ -7,7 +7,7 @@ import { startBackgroundJobs } from '../../src/background.js';
 import { createChannel } from '../../src/compat/mpass/channels.js';
 import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
 import type { Device, DeviceResponse } from '../support/device.js';
-import { lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
+import { CLOSED_SMS_GATEWAY_ENV, lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
 import { describedRoutes, examplesOf, METHODS, resolve, routesOf, templateOf, validatorFor, type Spec } from './support/openapi.js';
 
 const ADMIN_API_KEY = 'admin-key-for-the-openapi-tests-0123456789';
@@ -49,8 +49,8 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
   });
 
   it('served with parts switched off or moved, still describes exactly the routes this broker has', async () => {
-    for (const env of [
-      { SANDBOX: 'off', COMPAT_FACADES: 'none' },
+    for (const env of <Array<Record<string, string>>>[
+      { SANDBOX: 'off', COMPAT_FACADES: 'none', ...CLOSED_SMS_GATEWAY_ENV },
       { COMPAT_FACADES: 'cloudsoftphone', COMPAT_CLOUDSOFTPHONE_PATH: '/phone/verifier' },
       { METRICS: 'on', COMPAT_FACADES: 'mpass,wso2' },
     ]) {

@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, request, Agent, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { freePort, spawnBroker, tempDataDir, type ChildBroker } from '../support/child-broker.js';
 import { Device } from '../support/device.js';
+import { startSmsGateway, type SmsGateway } from '../support/sms.js';
 
 const ADMIN_API_KEY = 'admin-key-for-the-shutdown-tests-0123456789';
 const BODY = JSON.stringify({ phoneNumber: '+34600000070', network: 'wifi' });
@@ -35,12 +36,32 @@ async function refused(url: string): Promise<boolean> {
 
 describe('graceful shutdown (the broker as a process)', () => {
   const started: ChildBroker[] = [];
+  // the sandbox is off in these processes, so codes go to a gateway that answers
+  let sms: SmsGateway;
+  beforeAll(async () => {
+    sms = await startSmsGateway();
+  });
   afterAll(async () => {
     for (const b of started) await b.kill('SIGKILL');
+    await sms.close();
+  });
+
+  it('on SIGTERM, ends within its hard limit even when its log reader has gone (stdout and stderr are closed pipes)', async () => {
+    // hard limit: SHUTDOWN_TIMEOUT_MS + WEBHOOK_TIMEOUT_MS + 5 s
+    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '300', WEBHOOK_TIMEOUT_MS: '1000', ...sms.env });
+    started.push(broker);
+    await new Device('127.0.0.1').post(`${broker.url}/v1/verifications`, { phoneNumber: '+34600000071', network: 'wifi' });
+    broker.process.stdout!.destroy();
+    broker.process.stderr!.destroy();
+    const began = Date.now();
+    const exited = broker.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(300 + 1000 + 5000 + 1000).then(() => 'still running' as const)]);
+    expect(code).not.toBe('still running');
+    expect(Date.now() - began).toBeLessThan(300 + 1000 + 5000);
   });
 
   it('on SIGTERM, stops accepting, lets a request in flight finish, then exits 0', async () => {
-    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '5000' });
+    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '5000', ...sms.env });
     started.push(broker);
     const slow = startSlowRequest(broker.port);
     await sleep(200);
@@ -59,7 +80,7 @@ describe('graceful shutdown (the broker as a process)', () => {
   });
 
   it('an idle keep-alive connection does not hold the shutdown', async () => {
-    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '10000' });
+    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '10000', ...sms.env });
     started.push(broker);
     const agent = new Agent({ keepAlive: true });
     const res = await new Promise<IncomingMessage>((resolve, reject) => request(`${broker.url}/healthz`, { agent }, resolve).on('error', reject).end());
@@ -72,7 +93,7 @@ describe('graceful shutdown (the broker as a process)', () => {
   });
 
   it('a request still in flight after SHUTDOWN_TIMEOUT_MS is cut, and the exit code says so', async () => {
-    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '300' });
+    const broker = await spawnBroker({ DATA_DIR: tempDataDir(), SHUTDOWN_TIMEOUT_MS: '300', ...sms.env });
     started.push(broker);
     const slow = startSlowRequest(broker.port);
     await sleep(200);

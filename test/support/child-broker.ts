@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLOSED_SMS_GATEWAY_ENV } from './sms.js';
 
 /** A free loopback port (the kernel picks it; a small race with other processes is acceptable in tests). */
 export function freePort(): Promise<number> {
@@ -46,6 +47,8 @@ export async function spawnBroker(env: Record<string, string>, options: { port?:
       PUBLIC_URL: url,
       LOG_LEVEL: 'info',
       SANDBOX: 'off',
+      // with the sandbox off the console SMS provider is refused
+      ...(env.SANDBOX !== 'on' && CLOSED_SMS_GATEWAY_ENV),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

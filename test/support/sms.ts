@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Device } from './device.js';
 import type { TestBroker } from './broker.js';
 
@@ -26,4 +28,41 @@ export function wrongCodeFor(code: string): string {
 export async function askForCode(broker: TestBroker, device: Device, id: string): Promise<void> {
   const res = await device.post(`${broker.url}/v1/verifications/${id}/fallback`, {});
   if (res.status !== 202) throw new Error(`fallback refused: ${res.status} ${res.text}`);
+}
+
+/**
+ * An http SMS provider for brokers run with the sandbox off (the console provider is refused there) in
+ * tests that send no SMS: the gateway port is closed, so a send would fail rather than pass unseen.
+ */
+export const CLOSED_SMS_GATEWAY_ENV = {
+  SMS_PROVIDERS: 'http',
+  SMS_HTTP_URL: 'http://127.0.0.1:9/sms',
+  SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}',
+};
+
+/** A custom HTTP SMS gateway on loopback that answers 200 and keeps what it was sent. */
+export interface SmsGateway {
+  /** env for the broker's `http` provider pointing at this gateway */
+  env: Record<string, string>;
+  received: Array<{ to: string; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startSmsGateway(): Promise<SmsGateway> {
+  const received: SmsGateway['received'] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`;
+  return {
+    env: { SMS_PROVIDERS: 'http', SMS_HTTP_URL: url, SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' },
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

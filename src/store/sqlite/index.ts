@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
@@ -13,13 +13,24 @@ import { SqliteSessionStore } from './sessions.js';
 const RETENTION_MS = 24 * 3600 * 1000;
 
 /**
+ * The database holds sessions, verifications and channel keys: owner-only (0600), whatever the umask, even
+ * for files an older version created. SQLite gives the -wal and -shm files it creates the main file's mode;
+ * existing ones are chmod-ed too.
+ */
+function keepPrivate(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
+/**
  * The embedded store: one SQLite file (WAL) for one broker instance. better-sqlite3 is synchronous,
  * so each method's work happens in one transaction with nothing interleaved: updates are atomic.
  */
 export function createSqliteStore(options: { file: string }): Store {
-  if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true });
+  if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
   const db = new Database(options.file);
+  if (options.file !== ':memory:') keepPrivate(options.file);
   migrate(db);
+  if (options.file !== ':memory:') keepPrivate(options.file);
   const outbox = createOutbox(db);
 
   const q = {

@@ -2,10 +2,10 @@ import type { Env } from '../../../src/config/index.js';
 import type { TestBroker } from '../../support/broker.js';
 
 /**
- * Settings for facade tests: every sandbox number shares the prefix +346000, so the per-prefix and per-IP
+ * Settings for facade tests: the facades are opt-in (COMPAT_FACADES); every sandbox number shares the prefix +346000, so the per-prefix and per-IP
  * SMS windows are widened; tests of those limits start their own broker with tight ones.
  */
-export const FACADE_ENV: Env = { SMS_LIMIT_PER_PREFIX: '1000/3600', SMS_LIMIT_PER_IP: '1000/3600' };
+export const FACADE_ENV: Env = { COMPAT_FACADES: 'cloudsoftphone,mpass,wso2', SMS_LIMIT_PER_PREFIX: '1000/3600', SMS_LIMIT_PER_IP: '1000/3600' };
 
 export function adminHeaders(broker: TestBroker): Record<string, string> {
   return { authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
