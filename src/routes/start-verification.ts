@@ -20,7 +20,7 @@ const createBody = loginQuery.omit({ redirect: true });
 
 /** Starts the verification and, when it needs SMS from the outset (WiFi, no operator), sends the code. */
 async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>): Promise<Started> {
-  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req) };
+  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip };
   const started = await startVerification(deps, input);
   if (started.authUrl) return started;
   return { verification: await beginSmsFallback(deps, started.verification, { clientIp: req.ip ?? 'unknown' }) };
