@@ -11,16 +11,17 @@ import { otpEnvDoc, otpEnvSchema } from './otp.js';
 import { smsEnvDoc, smsEnvSchema, type SmsConfig } from '../otp/sms/config.js';
 import { compatConfigOf, compatEnvDoc, compatEnvSchema, explicitFacades, type CompatConfig } from './compat.js';
 import { parseReturnUrlPrefix, type ReturnUrlPrefix } from './return-url-prefixes.js';
+import { limitsEnvDoc, limitsEnvSchema, startLimitsConfigOf, type StartLimitsConfig } from './limits.js';
 
 export { ConfigInvalid, type Env, type EnvDoc } from './env.js';
 export type { OperatorConfig } from './operators.js';
 export type { ReturnUrlPrefix } from './return-url-prefixes.js';
 export type { WebhookApplication, WebhooksConfig } from './webhooks.js';
 
-const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape).extend(otpEnvSchema.shape).extend(sessionTokensEnvSchema.shape).extend(webhooksEnvSchema.shape).extend(compatEnvSchema.shape);
+const envSchema = serverEnvSchema.extend(sandboxEnvSchema.shape).extend(verificationEnvSchema.shape).extend(otpEnvSchema.shape).extend(sessionTokensEnvSchema.shape).extend(webhooksEnvSchema.shape).extend(compatEnvSchema.shape).extend(limitsEnvSchema.shape);
 
 /** Every variable the broker reads, in the order `.env.example` and the README list them. */
-export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...otpEnvDoc, ...smsEnvDoc, ...sessionTokensEnvDoc, ...webhooksEnvDoc, ...compatEnvDoc, ...sandboxEnvDoc];
+export const envDoc: EnvDoc[] = [...serverEnvDoc, ...verificationEnvDoc, ...limitsEnvDoc, ...otpEnvDoc, ...smsEnvDoc, ...sessionTokensEnvDoc, ...webhooksEnvDoc, ...compatEnvDoc, ...sandboxEnvDoc];
 
 export interface Config {
   port: number;
@@ -62,6 +63,8 @@ export interface Config {
     maxSends: number;
     resendCooldownSeconds: number;
   };
+  /** verification starts per client network and per number (flows/start-limits.ts) */
+  startLimits: StartLimitsConfig;
   smsLimits: {
     perNumber: { points: number; duration: number };
     perIp: { points: number; duration: number };
@@ -159,6 +162,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
       maxSends: env.OTP_MAX_SENDS,
       resendCooldownSeconds: env.OTP_RESEND_COOLDOWN_SECONDS,
     },
+    startLimits: startLimitsConfigOf(env),
     smsLimits: {
       perNumber: env.SMS_LIMIT_PER_NUMBER,
       perIp: env.SMS_LIMIT_PER_IP,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { intVar, listVar, type EnvDoc } from './env.js';
 
-const rate = (fallback: string) =>
+export const rate = (fallback: string) =>
   z
     .string()
     .default(fallback)

@@ -22,6 +22,9 @@ export type VerificationStatus =
 export type VerificationMethod = 'silent_auth' | 'sms_otp';
 export type NetworkHint = 'cellular' | 'wifi' | 'unknown';
 
+/** the format of a verification id: `vrf_` + 16 random bytes in base64url (flows/start-verification.ts) */
+export const VERIFICATION_ID = /^vrf_[A-Za-z0-9_-]{22}$/;
+
 export const FINAL_STATUSES: readonly VerificationStatus[] = ['verified', 'failed', 'expired'];
 
 /** A step in the verification's story, shown to the developer; never holds a code, token or full number. */

@@ -5,6 +5,7 @@ import { event, type NetworkHint, type Verification } from '../domain/verificati
 import { OperatorFailure } from '../operator/failure.js';
 import { fallbackRequired } from './outcomes.js';
 import { checkReturnUrl } from './return-url.js';
+import { checkStartLimits } from './start-limits.js';
 
 export interface StartInput {
   phoneNumber: string;
@@ -13,6 +14,8 @@ export interface StartInput {
   lang?: string;
   ownerId: string;
   applicationId?: string;
+  /** the client's address, for the per-network start limit; without it a start is limited per number only */
+  clientIp?: string;
 }
 
 export interface Started {
@@ -27,6 +30,7 @@ export interface Started {
  * no operator, or when the operator cannot be reached, the verification needs the SMS fallback instead.
  */
 export async function startVerification(deps: BrokerDeps, input: StartInput): Promise<Started> {
+  await checkStartLimits(deps, { clientIp: input.clientIp, phoneNumber: input.phoneNumber });
   const returnUrl = checkReturnUrl(deps, input.returnUrl);
   const now = deps.now();
   const operator = input.network === 'wifi' ? undefined : deps.operators.route(input.phoneNumber);

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import { adminAuth } from '../http/admin-auth.js';
+import { DELIVERY_ID, requirePathId, VERIFICATION_ID } from '../http/path-ids.js';
 import { requireJson } from '../http/require-json.js';
 import * as compat from '../compat/index.js';
 import { callback } from './callback.js';
@@ -28,6 +29,7 @@ import { createVerification, login } from './start-verification.js';
 export function routes(deps: BrokerDeps): Router {
   const router = Router();
   const json = [requireJson, express.json({ limit: deps.config.bodyLimit, strict: true })];
+  const verificationId = requirePathId(VERIFICATION_ID, 'verification');
 
   router.get('/.well-known/jwks.json', jwks(deps));
 
@@ -41,10 +43,10 @@ export function routes(deps: BrokerDeps): Router {
   router.get('/login', login(deps));
   router.get('/callback', callback(deps));
   router.post('/v1/verifications', ...json, createVerification(deps));
-  router.get('/v1/verifications/:id', getVerification(deps));
-  router.post('/v1/verifications/:id/fallback', ...json, fallback(deps));
-  router.post('/v1/verifications/:id/code', ...json, checkCodeRoute(deps));
-  router.post('/v1/verifications/:id/resend', ...json, resendCode(deps));
+  router.get('/v1/verifications/:id', verificationId, getVerification(deps));
+  router.post('/v1/verifications/:id/fallback', ...json, verificationId, fallback(deps));
+  router.post('/v1/verifications/:id/code', ...json, verificationId, checkCodeRoute(deps));
+  router.post('/v1/verifications/:id/resend', ...json, verificationId, resendCode(deps));
 
   // compatibility facades (src/compat, docs/compatibility.md): other systems' APIs over the same flows;
   // each endpoint brings its own parser, guard and error format (COMPAT_FACADES picks which are served)
@@ -73,7 +75,7 @@ export function routes(deps: BrokerDeps): Router {
   // admin: webhook deliveries, behind the admin API key
   const admin = adminAuth(deps);
   router.get('/v1/webhooks/deliveries', admin, listDeliveries(deps));
-  router.post('/v1/webhooks/deliveries/:id/replay', admin, replayDelivery(deps));
+  router.post('/v1/webhooks/deliveries/:id/replay', admin, requirePathId(DELIVERY_ID, 'delivery'), replayDelivery(deps));
 
   // sandbox only (development and tests): the SMS inbox, and what the sample pages and the developer page
   // show; absent (404) in production

@@ -24,7 +24,7 @@ const createBody = loginQuery.omit({ redirect: true });
  * leaves the verification fallback_required and the app asks for the code with a JSON POST (/fallback).
  */
 async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>, sms: 'send' | 'wait'): Promise<Started> {
-  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req) };
+  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip };
   const started = await startVerification(deps, input);
   if (started.authUrl) {
     // an operator error redirect without state ends this attempt (see callback.ts)

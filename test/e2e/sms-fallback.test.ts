@@ -107,12 +107,12 @@ describe('SMS one-time-code fallback', () => {
     const phone = broker.device('127.0.0.26');
     const { id } = await startOnWifi(broker, phone, '+34600000026');
     const first = await lastCodeFor(broker, '+34600000026', phone);
-    const early = await phone.post(`${broker.url}/v1/verifications/${id}/resend`);
+    const early = await phone.post(`${broker.url}/v1/verifications/${id}/resend`, {});
     expect(early.status).toBe(429);
     expect(Number(early.headers['retry-after'])).toBeGreaterThanOrEqual(29);
     clock = 31_000;
     try {
-      const res = await phone.post(`${broker.url}/v1/verifications/${id}/resend`);
+      const res = await phone.post(`${broker.url}/v1/verifications/${id}/resend`, {});
       expect(res.status).toBe(202);
       expect(res.json()).toMatchObject({ sendsRemaining: 3, nextResendAt: expect.any(String) });
       const second = await lastCodeFor(broker, '+34600000026', phone);
@@ -131,18 +131,18 @@ describe('SMS one-time-code fallback', () => {
     const code = await lastCodeFor(broker, '+34600000027', phone);
     const thief = broker.device('127.0.0.28');
     expect((await thief.post(`${broker.url}/v1/verifications/${id}/code`, { code })).status).toBe(403);
-    expect((await thief.post(`${broker.url}/v1/verifications/${id}/resend`)).status).toBe(403);
-    expect((await thief.post(`${broker.url}/v1/verifications/${id}/fallback`)).status).toBe(403);
+    expect((await thief.post(`${broker.url}/v1/verifications/${id}/resend`, {})).status).toBe(403);
+    expect((await thief.post(`${broker.url}/v1/verifications/${id}/fallback`, {})).status).toBe(403);
     expect((await phone.post(`${broker.url}/v1/verifications/${id}/code`, { code })).status).toBe(200);
   });
 
   it('the app can give up on the silent leg: POST /fallback sends a code', async () => {
     const phone = broker.device('127.0.0.2');
     const { verificationId } = (await phone.get(`${broker.url}/login?phoneNumber=%2B34600000029`)).json();
-    const res = await phone.post(`${broker.url}/v1/verifications/${verificationId}/fallback`);
+    const res = await phone.post(`${broker.url}/v1/verifications/${verificationId}/fallback`, {});
     expect(res.status).toBe(202);
     expect(res.json()).toMatchObject({ status: 'otp_sent', reason: 'user_requested' });
-    const again = await phone.post(`${broker.url}/v1/verifications/${verificationId}/fallback`);
+    const again = await phone.post(`${broker.url}/v1/verifications/${verificationId}/fallback`, {});
     expect(again.status).toBe(202);
     const inbox = (await phone.get(`${broker.url}/sandbox/inbox?phoneNumber=%2B34600000029`)).json();
     expect(inbox.messages).toHaveLength(1);
@@ -200,7 +200,7 @@ describe('SMS providers in the flow', () => {
       const phone = broker.device('127.0.0.32');
       const { verificationId } = (await phone.get(`${broker.url}/login?phoneNumber=%2B34600000032`)).json();
       for (let i = 0; i < 3; i++) {
-        const res = await phone.post(`${broker.url}/v1/verifications/${verificationId}/fallback`);
+        const res = await phone.post(`${broker.url}/v1/verifications/${verificationId}/fallback`, {});
         expect(res.status).toBe(503);
         expect(res.json().code).toBe('SMS_UNAVAILABLE');
       }
@@ -225,7 +225,7 @@ describe('protection against SMS fraud', () => {
       const read = (await third.get(`${broker.url}/v1/verifications/${ids[2]}`)).json();
       expect(read.status).toBe('fallback_required');
       expect(read.events).toContainEqual(expect.objectContaining({ type: 'sms_refused', detail: { code: 'TOO_MANY_REQUESTS' } }));
-      const explicit = await third.post(`${broker.url}/v1/verifications/${ids[2]}/resend`);
+      const explicit = await third.post(`${broker.url}/v1/verifications/${ids[2]}/resend`, {});
       expect(explicit.status).toBe(429);
       expect(explicit.headers['retry-after']).toBeDefined();
       const inbox = (await third.get(`${broker.url}/sandbox/inbox?phoneNumber=%2B34600000040`)).json();
@@ -266,7 +266,7 @@ describe('protection against SMS fraud', () => {
       const phone = broker.device('127.0.4.1');
       const { id, body } = await startOnWifi(broker, phone, '+447400123456');
       expect(body.status).toBe('fallback_required');
-      const res = await phone.post(`${broker.url}/v1/verifications/${id}/resend`);
+      const res = await phone.post(`${broker.url}/v1/verifications/${id}/resend`, {});
       expect(res.status).toBe(403);
       expect(res.json().code).toBe('DESTINATION_BLOCKED');
       expect((await phone.get(`${broker.url}/sandbox/inbox?phoneNumber=%2B447400123456`)).json().messages).toHaveLength(0);
@@ -294,7 +294,7 @@ describe('protection against SMS fraud', () => {
       const phone = broker.device('127.0.5.2');
       const { id, body } = await startOnWifi(broker, phone, '+34600000082');
       expect(body.status).toBe('fallback_required');
-      const res = await phone.post(`${broker.url}/v1/verifications/${id}/resend`);
+      const res = await phone.post(`${broker.url}/v1/verifications/${id}/resend`, {});
       expect(res.status).toBe(429);
       expect(res.json().code).toBe('SMS_BUDGET_EXHAUSTED');
       expect(broker.logs.some((l) => l.includes('"level":50') && l.includes('budget'))).toBe(true);

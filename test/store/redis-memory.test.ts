@@ -24,7 +24,7 @@ describeIfRedis('Redis memory per in-flight verification', () => {
   let broker: TestBroker;
   let redis: Redis;
   beforeAll(async () => {
-    broker = await startTestBroker({ env: { STORE: 'redis', REDIS_URL, REDIS_KEY_PREFIX: prefix } });
+    broker = await startTestBroker({ env: { STORE: 'redis', REDIS_URL, REDIS_KEY_PREFIX: prefix, START_LIMIT_PER_IP: '100000/60', START_LIMIT_PER_NUMBER: '100000/3600' } }); // many starts of one SIM from one phone
     redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {

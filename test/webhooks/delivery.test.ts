@@ -131,7 +131,7 @@ describe('webhook delivery to a configured receiver', () => {
       const unknown = await replay('msg_doesnotexist');
       expect(unknown.status).toBe(404);
       const malformed = await replay('..%2F..%2Fetc');
-      expect(malformed.status).toBe(400);
+      expect(malformed.status).toBe(404);
       await sleep(200);
       expect(receiver.received.filter(forVerification(verificationId))).toHaveLength(1);
     } finally {

@@ -1,10 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type RequestHandler } from 'express';
+import { z } from 'zod';
 import type { BrokerDeps } from '../../deps.js';
 import { parseE164 } from '../../phone.js';
 import { CloudSoftphoneRefusal } from './messages.js';
 
-export type Fields = Record<string, unknown>;
+export type Fields = Record<string, string | number | boolean | string[]>;
+
+/**
+ * What a query string, a form or the portal's JSON can carry: flat name → text, or a list of texts (a
+ * repeated parameter), or a JSON number or boolean; numberFrom and labelFrom refuse the odd ones with a
+ * sentence. Objects, nested lists and null are refused here, before anything calls String() or a method
+ * on a value the client shaped.
+ */
+const fieldsSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()).max(20)]));
 
 /**
  * The request body, as the Cloud Softphone portal can be configured to send it: the Content-Type decides,
@@ -24,10 +33,10 @@ export function readBody(deps: BrokerDeps): RequestHandler[] {
  * body. A JSON body that is not an object is not a request the portal can produce.
  */
 export function fieldsOf(req: Parameters<RequestHandler>[0]): Fields {
-  if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))) {
-    throw new CloudSoftphoneRefusal(400, 'The request could not be understood.');
-  }
-  return { ...(req.query as Fields), ...(req.body as Fields | undefined) };
+  const query = fieldsSchema.safeParse(req.query ?? {});
+  const body = fieldsSchema.safeParse(req.body ?? {});
+  if (!query.success || !body.success) throw new CloudSoftphoneRefusal(400, 'The request could not be understood.');
+  return { ...query.data, ...body.data };
 }
 
 /**

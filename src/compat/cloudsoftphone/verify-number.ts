@@ -31,7 +31,7 @@ export function verifyNumber(deps: BrokerDeps): FacadeRoute {
     const version = labelFrom(fields, ['version'], 'version');
 
     const { authToken, digest } = newAuthToken();
-    const { verification } = await startVerification(deps, { phoneNumber, network: 'wifi', ownerId: ownerIdFor(digest) });
+    const { verification } = await startVerification(deps, { phoneNumber, network: 'wifi', ownerId: ownerIdFor(digest), clientIp: req.ip });
     const detail = { facade: 'cloudsoftphone', ...(appid && { appid }), ...(version && { version }) };
     await deps.store.updateVerification(verification.id, noted([event('compat_request', detail, deps.now())], deps.now()));
     await rememberToken(deps, digest, verification.id);

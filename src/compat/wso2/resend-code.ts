@@ -2,6 +2,7 @@ import express, { type RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
 import type { FacadeRoute } from '../errors.js';
 import { deliverCode } from './codes.js';
+import { parseCodeRequest } from './code-request.js';
 import { IdentityError, identityErrors } from './errors.js';
 import { scenarioOf } from './scenario.js';
 import { meUser, namedUserId, privileged } from './user-auth.js';
@@ -49,5 +50,5 @@ export function resendCodeRoute(deps: BrokerDeps, who: 'privileged' | 'me'): Fac
     res.set('Cache-Control', 'no-store').status(201).end();
   };
   const auth = who === 'me' ? meUser(deps) : privileged(deps);
-  return [auth, express.json({ limit: deps.config.bodyLimit }), handler, identityErrors(deps)];
+  return [auth, express.json({ limit: deps.config.bodyLimit }), parseCodeRequest, handler, identityErrors(deps)];
 }

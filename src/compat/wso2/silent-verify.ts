@@ -37,7 +37,7 @@ export function silentVerify(deps: BrokerDeps): FacadeRoute {
 
     let started: Started;
     try {
-      started = await startVerification(deps, { phoneNumber: user.pending.e164, network: 'cellular', returnUrl, ownerId: ownerIdFor(userId) });
+      started = await startVerification(deps, { phoneNumber: user.pending.e164, network: 'cellular', returnUrl, ownerId: ownerIdFor(userId), clientIp: req.ip });
     } catch (err) {
       if (err instanceof BrokerError && err.code === 'INVALID_ARGUMENT') throw new IdentityError(400, '18013', 'Bad Request', err.message);
       throw err;

@@ -6,6 +6,7 @@ import { checkOwnedCode } from '../../flows/otp/check-code.js';
 import { codeMatches } from '../../otp/code.js';
 import { isCompletionCodeShaped } from '../../otp/completion-code.js';
 import type { FacadeRoute } from '../errors.js';
+import { parseCodeRequest } from './code-request.js';
 import { IdentityError, identityErrors } from './errors.js';
 import { scenarioOf } from './scenario.js';
 import { meUser, namedUserId, privileged } from './user-auth.js';
@@ -50,7 +51,7 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
     res.set('Cache-Control', 'no-store').status(200).end();
   };
   const auth = who === 'me' ? meUser(deps) : privileged(deps);
-  return [auth, express.json({ limit: deps.config.bodyLimit }), handler, identityErrors(deps)];
+  return [auth, express.json({ limit: deps.config.bodyLimit }), parseCodeRequest, handler, identityErrors(deps)];
 }
 
 async function checkAgainst(deps: BrokerDeps, waiting: Verification[], code: string): Promise<Verification> {

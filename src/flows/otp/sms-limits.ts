@@ -4,11 +4,12 @@ import { BrokerError, TooManyRequests } from '../../errors.js';
 import type { RateLimitReason } from '../../metrics/index.js';
 import { regionOf } from '../../phone.js';
 import type { Store } from '../../store/store.js';
+import { clientNetworkOf } from '../client-network.js';
 
 /**
  * Protection against SMS fraud (toll fraud / SMS pumping) and abuse. Rules, checked before any SMS leaves:
  * - the destination's region (libphonenumber-js) must be allowed and not denied → else DESTINATION_BLOCKED;
- * - sends per destination number, per client IP and per number prefix stay within their windows → else 429
+ * - sends per destination number, per client IP (per /64 for IPv6: ../client-network.ts) and per number prefix stay within their windows → else 429
  *   TOO_MANY_REQUESTS with Retry-After;
  * - the broker-wide budget of sends per 24 hours is not spent → else SMS_BUDGET_EXHAUSTED (and an error log);
  * - a send that is refused, or that no provider could deliver, is not counted: points already taken are
@@ -39,7 +40,7 @@ export class SmsLimits {
     const prefix = phoneNumber.slice(0, 1 + this.limits.prefixDigits);
     const counters: Array<[RateLimiterAbstract, string, (retryAfter: number) => BrokerError, RateLimitReason]> = [
       [this.perNumber, phoneNumber, (s) => new TooManyRequests('Too many codes were sent to this number; try again later.', s), 'per_number'],
-      [this.perIp, clientIp, (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s), 'per_ip'],
+      [this.perIp, clientNetworkOf(clientIp), (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s), 'per_ip'],
       [this.perPrefix, prefix, (s) => new TooManyRequests('Too many codes were sent to numbers like this one; try again later.', s), 'per_prefix'],
       [this.budget, 'all', (s) => new TooManyRequests('The service has sent all the codes it may send today; try again later.', s, 'SMS_BUDGET_EXHAUSTED'), 'daily_budget'],
     ];

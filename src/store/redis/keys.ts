@@ -1,8 +1,13 @@
+import { VERIFICATION_ID } from '../../domain/verification.js';
+
 /**
  * Every key the Redis store writes, under one prefix (REDIS_KEY_PREFIX, default `broker:`) so several
  * brokers, or test runs, can share a Redis. `{p}` is the prefix.
  *
- *   {p}v:{id}            string   verification, compacted (compact.ts); expires `expiresAt` + retention
+ *   {p}v:{id}            string   verification, compacted (compact.ts); expires `expiresAt` + retention;
+ *                                 only a well-formed id (`vrf_` + 22 base64url) names a `v:` key, so no id
+ *                                 can name the indexes below: any other string maps to `{p}v?{encoded}`,
+ *                                 which nothing writes (a read misses, as for an unknown id)
  *   {p}v:open            zset     unfinished verification ids by expiresAt (ms), for the expiry sweeper
  *   {p}v:recent          zset     the 100 newest verification ids by createdAt (ms), for the developer page
  *   {p}st:{state}        string   authorization state, compacted; expires at its `expiresAt`;
@@ -25,7 +30,7 @@
 export function keyLayout(prefix: string) {
   return {
     prefix,
-    verification: (id: string) => `${prefix}v:${id}`,
+    verification: (id: string) => (VERIFICATION_ID.test(id) ? `${prefix}v:${id}` : `${prefix}v?${encodeURIComponent(id)}`),
     openVerifications: `${prefix}v:open`,
     recentVerifications: `${prefix}v:recent`,
     authorizationState: (state: string) => `${prefix}st:${state}`,
