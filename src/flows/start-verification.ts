@@ -30,8 +30,9 @@ export interface Started {
  * no operator, or when the operator cannot be reached, the verification needs the SMS fallback instead.
  */
 export async function startVerification(deps: BrokerDeps, input: StartInput): Promise<Started> {
-  await checkStartLimits(deps, { clientIp: input.clientIp, phoneNumber: input.phoneNumber });
+  // input is checked before it costs the caller a start
   const returnUrl = checkReturnUrl(deps, input.returnUrl);
+  await checkStartLimits(deps, { clientIp: input.clientIp, phoneNumber: input.phoneNumber });
   const now = deps.now();
   const operator = input.network === 'wifi' ? undefined : deps.operators.route(input.phoneNumber);
   const verification: Verification = {
