@@ -12,6 +12,12 @@ import { startSandboxOperator, type RunningSandbox } from './sandbox/index.js';
 
 /** The only place that reads process.env: configuration, wiring, listening, shutting down. */
 async function main(): Promise<void> {
+  // a log reader that has gone (a closed pipe) must not crash the broker: what it would have read is dropped
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
   let config: Readonly<Config>;
   try {
     config = loadConfig(process.env);
