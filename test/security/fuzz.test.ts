@@ -152,7 +152,7 @@ function send(agent: http.Agent, base: string, request: Sent): Promise<Answer> {
 }
 
 interface Secrets {
-  adminKey: string;
+  keys: { admin: string; wso2: string; cloudSoftphone: string };
   mpassKey: string;
   ids: string[];
 }
@@ -168,7 +168,8 @@ function hostileRequest(r: Random, secrets: Secrets): Sent {
   const type = r.pick(CONTENT_TYPES);
   if (type) headers['content-type'] = type;
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  if (r.chance(0.4)) headers.authorization = `Bearer ${secrets.adminKey}`;
+  // the key of the route's own role most of the time (so authenticated code runs), another role's sometimes
+  if (r.chance(0.4)) headers.authorization = `Bearer ${r.chance(0.8) ? keyFor(path, secrets) : r.pick(Object.values(secrets.keys))}`;
   else if (r.chance(0.2)) headers.authorization = r.pick(['Bearer a.b.c', 'Bearer ', 'Basic Og==', `Bearer ${'x'.repeat(5000)}`, 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSJ9.']);
   if (r.chance(0.1)) headers['x-correlator'] = r.pick(['ok-1', '<script>', 'x'.repeat(300), '%00']);
   if (r.chance(0.05)) headers['content-encoding'] = r.pick(['gzip', 'deflate', 'br', 'x-unknown']);
@@ -202,7 +203,15 @@ async function seedBroker(broker: TestBroker): Promise<Secrets> {
     ids.push(res.json().verificationId);
   }
   const { apiKey } = await createChannel(broker.deps.store, { name: 'fuzz', ips: ['127.0.0.1'] }, new Date());
-  return { adminKey: broker.deps.secrets.adminApiKey, mpassKey: apiKey, ids };
+  const { adminApiKey, wso2ApiKey, cloudSoftphoneApiKey } = broker.deps.secrets;
+  return { keys: { admin: adminApiKey, wso2: wso2ApiKey, cloudSoftphone: cloudSoftphoneApiKey }, mpassKey: apiKey, ids };
+}
+
+/** each role has its own key (admin: webhook deliveries; the WSO2 and Cloud Softphone backends) */
+function keyFor(path: string, secrets: Secrets): string {
+  if (path.startsWith('/scim2') || path.startsWith('/api/identity') || path.startsWith('/compat/wso2')) return secrets.keys.wso2;
+  if (path.startsWith('/compat/cloudsoftphone')) return secrets.keys.cloudSoftphone;
+  return secrets.keys.admin;
 }
 
 const errorLines = (broker: TestBroker) => broker.logs.filter((line) => line.startsWith('{') && JSON.parse(line).level >= 50);

@@ -28,7 +28,7 @@ describe('hostile JSON to the facades is a 4xx in the facade format, never a 500
   });
 
   it('Cloud Softphone check: a toString object as the PIN or token', async () => {
-    const admin = { ...JSON_TYPE, authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
+    const admin = { ...JSON_TYPE, authorization: `Bearer ${broker.deps.secrets.cloudSoftphoneApiKey}` };
     for (const body of ['{"phoneNumber":{"toString":1},"pin":"1","authToken":"a"}', `{"phoneNumber":"+34600000002","pin":${nested(7000)},"authToken":"a"}`]) {
       const res = await broker.device().post(`${broker.url}/compat/cloudsoftphone/check`, body, admin);
       expect([res.status, Object.keys(res.json())]).toEqual([400, ['message']]);
@@ -37,7 +37,7 @@ describe('hostile JSON to the facades is a 4xx in the facade format, never a 500
   });
 
   it.each(['validate-code', 'resend-code'])('WSO2 privileged %s: toString objects and deep nesting in properties and user', async (endpoint) => {
-    const admin = { ...JSON_TYPE, authorization: `Bearer ${broker.deps.secrets.adminApiKey}` };
+    const admin = { ...JSON_TYPE, authorization: `Bearer ${broker.deps.secrets.wso2ApiKey}` };
     for (const body of [
       '{"code":"123456","properties":[{"key":{"toString":1}}]}',
       '{"code":"123456","properties":[{"key":"userId","value":{"toString":1}}]}',

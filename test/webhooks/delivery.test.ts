@@ -141,7 +141,7 @@ describe('webhook delivery to a configured receiver', () => {
 
   it('an expired verification sends verification.expired, without anyone reading it', async () => {
     // on WiFi the code is sent at once: the verification reached the code stage (WEBHOOK_EXPIRED_EVENTS=after_code)
-    const start = await broker.device('127.0.0.2').get(`${broker.url}/login?phoneNumber=%2B34600000002&network=wifi`);
+    const start = await broker.device('127.0.0.2').post(`${broker.url}/v1/verifications`, { phoneNumber: '+34600000002', network: 'wifi' });
     const { verificationId } = start.json();
     expect((await broker.deps.store.getVerification(verificationId))!.status).toBe('otp_sent');
     // the verification is waiting for its code; make its deadline pass
