@@ -92,6 +92,51 @@ export class TooManyRequests extends BrokerError {
     });
   }
 }
+export class UnsupportedMediaType extends BrokerError {
+  constructor(message = 'The request must be sent as application/json.') {
+    super(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+// ── the code's conditions (SMS code or completion code), one class each ──────────────────────────────────
+
+export class InvalidOtp extends BrokerError {
+  constructor(readonly attemptsRemaining: number) {
+    super(400, 'INVALID_OTP', 'The code is not correct.', { details: { attemptsRemaining } });
+  }
+}
+export class OtpExpired extends BrokerError {
+  constructor(message = 'The code has expired; ask for a new one.') {
+    super(410, 'OTP_EXPIRED', message);
+  }
+}
+export class OtpAttemptsExceeded extends BrokerError {
+  constructor() {
+    super(403, 'OTP_ATTEMPTS_EXCEEDED', 'Too many wrong codes; start a new verification.');
+  }
+}
+
+// ── the SMS leg's conditions ─────────────────────────────────────────────────────────────────────────────
+
+export class SmsUnavailable extends BrokerError {
+  constructor(what: 'sent' | 'checked') {
+    super(503, 'SMS_UNAVAILABLE', `The code could not be ${what === 'sent' ? 'sent by SMS' : 'checked'} right now; try again shortly.`, {
+      headers: { 'Retry-After': '30' },
+    });
+  }
+}
+export class DestinationBlocked extends BrokerError {
+  constructor() {
+    super(403, 'DESTINATION_BLOCKED', 'Codes cannot be sent to numbers of this country.');
+  }
+}
+export class SmsBudgetExhausted extends BrokerError {
+  constructor(retryAfterSeconds: number) {
+    const seconds = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+    super(429, 'SMS_BUDGET_EXHAUSTED', 'The service has sent all the codes it may send today; try again later.', { headers: { 'Retry-After': seconds }, details: { retryAfter: Number(seconds) } });
+  }
+}
+
 export class StoreUnavailable extends BrokerError {
   constructor(cause?: unknown) {
     super(503, 'STORE_UNAVAILABLE', 'The verification store is unavailable; retry shortly.', {

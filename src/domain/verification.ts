@@ -1,31 +1,15 @@
-/**
- * The verification: one attempt to prove that the holder of a device holds a phone number.
- *
- *   pending ─► silent_auth_in_progress ─► verified            (the device that asked came back)
- *      │                 ├──► awaiting_completion ─► verified  (another device came back: the starter
- *      │                 │           │                          presents its completion code)
- *      │                 └──► fallback_required ─► otp_sent ─► verified | failed
- *      └──(wifi / no operator)──┘           ▲
- *                        awaiting_completion┘ (the starter asks for SMS instead)
- *   any unfinished state ─► expired (after expiresAt)
- */
-export type VerificationStatus =
-  | 'pending'
-  | 'silent_auth_in_progress'
-  | 'awaiting_completion'
-  | 'verified'
-  | 'fallback_required'
-  | 'otp_sent'
-  | 'failed'
-  | 'expired';
+import type { VerificationStatus } from './lifecycle.js';
 
+export type { VerificationStatus } from './lifecycle.js';
+/** @see lifecycle.ts: statuses, transitions and guards live there */
+export { isFinal } from './lifecycle.js';
+
+/** The verification: one attempt to prove that the holder of a device holds a phone number (its record). */
 export type VerificationMethod = 'silent_auth' | 'sms_otp';
 export type NetworkHint = 'cellular' | 'wifi' | 'unknown';
 
 /** the format of a verification id: `vrf_` + 16 random bytes in base64url (flows/start-verification.ts) */
 export const VERIFICATION_ID = /^vrf_[A-Za-z0-9_-]{22}$/;
-
-export const FINAL_STATUSES: readonly VerificationStatus[] = ['verified', 'failed', 'expired'];
 
 /** A step in the verification's story, shown to the developer; never holds a code, token or full number. */
 export interface VerificationEvent {
@@ -90,10 +74,6 @@ export interface AuthorizationState {
   codeVerifier: string;
   nonce: string;
   expiresAt: string;
-}
-
-export function isFinal(status: VerificationStatus): boolean {
-  return FINAL_STATUSES.includes(status);
 }
 
 export function event(type: string, detail?: VerificationEvent['detail'], now = new Date()): VerificationEvent {

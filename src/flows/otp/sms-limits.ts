@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../config/index.js';
-import { BrokerError, TooManyRequests } from '../../errors.js';
+import { DestinationBlocked, SmsBudgetExhausted, TooManyRequests, type BrokerError } from '../../errors.js';
 import type { RateLimitReason } from '../../metrics/index.js';
 import { regionOf } from '../../phone.js';
 import type { Store } from '../../store/store.js';
@@ -42,7 +42,7 @@ export class SmsLimits {
       [this.perNumber, phoneNumber, (s) => new TooManyRequests('Too many codes were sent to this number; try again later.', s), 'per_number'],
       [this.perIp, clientNetworkOf(clientIp), (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s), 'per_ip'],
       [this.perPrefix, prefix, (s) => new TooManyRequests('Too many codes were sent to numbers like this one; try again later.', s), 'per_prefix'],
-      [this.budget, 'all', (s) => new TooManyRequests('The service has sent all the codes it may send today; try again later.', s, 'SMS_BUDGET_EXHAUSTED'), 'daily_budget'],
+      [this.budget, 'all', (s) => new SmsBudgetExhausted(s), 'daily_budget'],
     ];
     const taken: Array<[RateLimiterAbstract, string]> = [];
     const release = async () => {
@@ -68,7 +68,7 @@ export class SmsLimits {
     const allowed = countriesAllow.length === 0 || (region !== undefined && countriesAllow.includes(region));
     if (!allowed || (region !== undefined && countriesDeny.includes(region))) {
       this.onRefused('destination_blocked');
-      throw new BrokerError(403, 'DESTINATION_BLOCKED', 'Codes cannot be sent to numbers of this country.');
+      throw new DestinationBlocked();
     }
   }
 }

@@ -1,0 +1,227 @@
+/**
+ * The verification lifecycle: its statuses, the only transitions between them, and every guard a flow or a
+ * facade asks ("can it take a code?", "can a code be sent?", "who owns it?"). Nothing else decides a status:
+ * flows apply these transitions through the store, which runs them atomically (a transition is pure, and
+ * declines — returns undefined — when the verification is not in a status it may leave, so a late, repeated or
+ * raced call changes nothing).
+ *
+ * Rules:
+ * - a verification starts `silent_auth_in_progress` (an operator's authorization request is out) or
+ *   `fallback_required` (WiFi, no operator, the operator unreachable, or a caller that cannot follow redirects);
+ * - `silent_auth_in_progress` → `verified` when the operator proved the number on the device of the session that
+ *   asked; → `awaiting_completion` when it proved it on another device, which got the completion code;
+ *   → `fallback_required` when it did not prove it (or the starter gave up);
+ * - `awaiting_completion` → `verified` with the right completion code; → `fallback_required` when the starter
+ *   asks for SMS instead;
+ * - `fallback_required` | `otp_sent` → `otp_sent` when a code is sent (at most OTP_MAX_SENDS, one per
+ *   OTP_RESEND_COOLDOWN_SECONDS); a send every provider refused gives the previous state back;
+ * - `otp_sent` | `awaiting_completion` → `verified` with the right code; → `failed` (too_many_attempts) with the
+ *   OTP_MAX_ATTEMPTS-th wrong one; malformed or expired codes do not count;
+ * - any unfinished status → `expired` once `expiresAt` has passed;
+ * - `verified`, `failed` and `expired` are final; `verified` and `failed` write their webhook event to the
+ *   outbox in the same transaction, `expired` too when it reached a code (WEBHOOK_EXPIRED_EVENTS).
+ *
+ *   silent_auth_in_progress ─► verified
+ *      │        ├──► awaiting_completion ─► verified
+ *      │        │           │
+ *      │        └───────────┴──► fallback_required ─► otp_sent ─► verified | failed
+ *      └─────────────────────────────▲ (WiFi, no operator)
+ *   any unfinished status ─► expired
+ */
+import type { FallbackReason } from '../operator/failure.js';
+import type { OutboxMessage } from '../store/store.js';
+import { verificationEvent } from '../webhooks/events.js';
+import { event, type CompletionState, type OtpState, type Verification, type VerificationEvent } from './verification.js';
+
+export type VerificationStatus =
+  | 'pending'
+  | 'silent_auth_in_progress'
+  | 'awaiting_completion'
+  | 'verified'
+  | 'fallback_required'
+  | 'otp_sent'
+  | 'failed'
+  | 'expired';
+
+export const FINAL_STATUSES: readonly VerificationStatus[] = ['verified', 'failed', 'expired'];
+
+/** The reason a verification failed after too many wrong codes (its own refusal: OTP_ATTEMPTS_EXCEEDED). */
+export const TOO_MANY_ATTEMPTS = 'too_many_attempts';
+
+/** A transition: pure, computed from the latest record; undefined when the verification may not take it. */
+export type Transition = (current: Verification) => { next: Verification; outbox?: OutboxMessage[] } | undefined;
+
+// ── guards ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export function isFinal(status: VerificationStatus): boolean {
+  return FINAL_STATUSES.includes(status);
+}
+
+export function isPastExpiry(v: Verification, now: Date): boolean {
+  return Date.parse(v.expiresAt) <= now.getTime();
+}
+
+/** The session (or facade token, or WSO2 user) that started it is the only one that may read or finish it. */
+export function isOwnedBy(v: Verification, ownerId: string | undefined): boolean {
+  return ownerId !== undefined && v.ownerId === ownerId;
+}
+
+/** Which code, if any, the verification waits for now. */
+export function awaitedCode(v: Verification, now: Date): 'sms' | 'completion' | undefined {
+  if (isPastExpiry(v, now)) return undefined;
+  if (v.status === 'otp_sent' && v.otp) return 'sms';
+  if (v.status === 'awaiting_completion' && v.completion) return 'completion';
+  return undefined;
+}
+
+/** Whether the verification's code (of either kind) is past its own expiry. */
+export function isCodeExpired(v: Verification, now: Date): boolean {
+  const expiresAt = v.status === 'awaiting_completion' ? v.completion?.expiresAt : v.otp?.expiresAt;
+  return expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime();
+}
+
+export type SendRefusal =
+  | { refusal: 'expired' }
+  | { refusal: 'not_waiting_for_sms'; status: VerificationStatus }
+  | { refusal: 'max_sends'; retryAfterSeconds: number }
+  | { refusal: 'cooldown'; retryAfterSeconds: number };
+
+/** Whether a code may be sent now (first send or resend), or why not. */
+export function sendRefusal(v: Verification, now: Date, limits: { maxSends: number; resendCooldownSeconds: number }): SendRefusal | undefined {
+  if (isPastExpiry(v, now)) return { refusal: 'expired' };
+  if (v.status !== 'fallback_required' && v.status !== 'otp_sent') return { refusal: 'not_waiting_for_sms', status: v.status };
+  if (v.otp && v.otp.sends >= limits.maxSends) return { refusal: 'max_sends', retryAfterSeconds: (Date.parse(v.expiresAt) - now.getTime()) / 1000 };
+  const wait = v.otp ? Date.parse(v.otp.lastSentAt) + limits.resendCooldownSeconds * 1000 - now.getTime() : 0;
+  if (wait > 0) return { refusal: 'cooldown', retryAfterSeconds: wait / 1000 };
+  return undefined;
+}
+
+/** What asking for the SMS leg does to it now: leave the silent leg first, send at once, or nothing (a code is out). */
+export function fallbackStep(v: Verification): 'leave_silent' | 'send' | 'already_sent' | 'finished' {
+  if (v.status === 'pending' || v.status === 'silent_auth_in_progress' || v.status === 'awaiting_completion') return 'leave_silent';
+  if (v.status === 'fallback_required') return 'send';
+  if (v.status === 'otp_sent') return 'already_sent';
+  return 'finished';
+}
+
+// ── transitions ───────────────────────────────────────────────────────────────────────────────────────────
+
+export function verified(now: Date, method: Verification['method'], events: VerificationEvent[] = []): Transition {
+  return (v) => {
+    if (isFinal(v.status) || isPastExpiry(v, now)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'verified',
+      method,
+      verifiedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      reason: undefined,
+      completion: undefined,
+      ...(v.otp && { otp: { ...v.otp, codeHash: '' } }),
+      events: [...v.events, ...events, event('verified', { method }, now)],
+    };
+    return { next, outbox: [verificationEvent('verification.succeeded', next, now)] };
+  };
+}
+
+/** The operator proved the number on a device that is not the starter's session: wait for its completion code. */
+export function awaitingCompletion(now: Date, completion: CompletionState, events: VerificationEvent[] = []): Transition {
+  return (v) => {
+    if (v.status !== 'silent_auth_in_progress' || isPastExpiry(v, now)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'awaiting_completion',
+      reason: 'other_device',
+      completion,
+      updatedAt: now.toISOString(),
+      events: [...v.events, ...events, event('completion_code_issued', undefined, now)],
+    };
+    return { next };
+  };
+}
+
+export function fallbackRequired(now: Date, reason: FallbackReason, detail: Record<string, string | number> = {}, events: VerificationEvent[] = []): Transition {
+  return (v) => {
+    if (fallbackStep(v) !== 'leave_silent' || isPastExpiry(v, now)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'fallback_required',
+      method: 'sms_otp',
+      reason,
+      completion: undefined,
+      updatedAt: now.toISOString(),
+      events: [...v.events, ...events, event('fallback_required', { reason, ...detail }, now)],
+    };
+    return { next };
+  };
+}
+
+/** A send is reserved: the new code's state replaces the previous one (attempts carry over: a resend buys no guesses). */
+export function codeReserved(now: Date, otp: OtpState, limits: { maxSends: number; resendCooldownSeconds: number }): Transition {
+  return (v) => {
+    if (sendRefusal(v, now, limits)) return undefined; // another request changed it first (double click, another instance)
+    return { next: { ...v, status: 'otp_sent', method: 'sms_otp', otp, updatedAt: now.toISOString() } };
+  };
+}
+
+/** Every provider refused the send reserved at `sentAt`: the previous state comes back, the send is not counted. */
+export function sendGivenBack(now: Date, sentAt: string, previous: Pick<Verification, 'status' | 'otp'>): Transition {
+  return (v) =>
+    v.otp?.lastSentAt !== sentAt
+      ? undefined
+      : { next: { ...v, status: previous.status, otp: previous.otp, updatedAt: now.toISOString(), events: [...v.events, event('sms_failed', undefined, now)] } };
+}
+
+/**
+ * One counted check of a code of either kind. `matches` says whether the guess is right for this verification
+ * (the caller hashes it, or asks an upstream OTP service); the OTP_MAX_ATTEMPTS-th wrong one fails it.
+ */
+export function codeChecked(now: Date, maxAttempts: number, matches: (v: Verification) => boolean): Transition {
+  return (v) => {
+    const kind = awaitedCode(v, now);
+    if (!kind) return undefined;
+    const state = kind === 'sms' ? v.otp! : v.completion!;
+    if (state.attempts >= maxAttempts) return undefined;
+    const match = matches(v);
+    const attempts = state.attempts + 1;
+    const counted = kind === 'sms' ? { ...v, otp: { ...v.otp!, attempts } } : { ...v, completion: { ...v.completion!, attempts } };
+    const checked = event(kind === 'sms' ? 'code_checked' : 'completion_code_checked', { result: match ? 'match' : 'mismatch', attempt: attempts }, now);
+    if (match) return verified(now, kind === 'sms' ? 'sms_otp' : 'silent_auth', [checked])(counted);
+    if (attempts >= maxAttempts) return failed(now, TOO_MANY_ATTEMPTS, [checked])({ ...counted, completion: undefined });
+    return { next: { ...counted, updatedAt: now.toISOString(), events: [...v.events, checked] } };
+  };
+}
+
+export function failed(now: Date, reason: string, events: VerificationEvent[] = []): Transition {
+  return (v) => {
+    if (isFinal(v.status)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'failed',
+      reason,
+      updatedAt: now.toISOString(),
+      events: [...v.events, ...events, event('failed', { reason }, now)],
+    };
+    return { next, outbox: [verificationEvent('verification.failed', next, now)] };
+  };
+}
+
+/**
+ * `announce`: which expired verifications send `verification.expired` (WEBHOOK_EXPIRED_EVENTS). With
+ * `after_code`, only those that reached a code (an SMS code sent, or a completion code handed to a device that
+ * never came back with it: a relay attempt?); an abandoned start expires silently.
+ */
+export function expired(now: Date, announce: 'all' | 'after_code'): Transition {
+  return (v) => {
+    if (isFinal(v.status) || !isPastExpiry(v, now)) return undefined;
+    const next: Verification = { ...v, status: 'expired', updatedAt: now.toISOString(), events: [...v.events, event('expired', undefined, now)] };
+    const reachedCode = v.otp !== undefined || v.status === 'otp_sent' || v.status === 'awaiting_completion';
+    if (announce === 'after_code' && !reachedCode) return { next };
+    return { next, outbox: [verificationEvent('verification.expired', next, now)] };
+  };
+}
+
+/** Appends events without changing the status (e.g. "SMS refused by a limit"). */
+export function noted(events: VerificationEvent[], now: Date): Transition {
+  return (v) => ({ next: { ...v, updatedAt: now.toISOString(), events: [...v.events, ...events] } });
+}
