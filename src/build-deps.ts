@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config, OperatorConfig } from './config/index.js';
 import type { BrokerDeps } from './deps.js';
 import { KeyRing } from './keys/key-ring.js';
-import { countMpassSends, countSmsSends, createMetrics, observeStore, type Metrics } from './metrics/index.js';
+import { countMpassSends, countSmsSends, createMetrics, type Metrics } from './metrics/index.js';
 import { loadOrCreateSecrets, withConfiguredKeys, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
 import { SmsLimits } from './flows/otp/sms-limits.js';
@@ -30,9 +30,8 @@ export async function buildDeps(
 ): Promise<{ deps: BrokerDeps; createdSecrets: (keyof Secrets)[] }> {
   const { secrets, created } = loadOrCreateSecrets(config.dataDir);
   const keys = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg });
-  const openedStore = options.store ?? (await openStore(config, options.logger));
-  const metrics = createMetrics({ pendingDeliveries: () => openedStore.countPendingDeliveries(), processMetrics: config.metrics.enabled });
-  const store = observeStore(openedStore, metrics);
+  const store = options.store ?? (await openStore(config, options.logger));
+  const metrics = createMetrics({ pendingDeliveries: () => store.countPendingDeliveries(), processMetrics: config.metrics.enabled });
   const http = axios.create({ maxRedirects: 0 });
   const operators = new OperatorClient({
     operators: options.operators,

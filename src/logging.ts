@@ -59,7 +59,7 @@ export function serializeError(value: unknown, depth = 0): unknown {
 /** What every log line written while handling a request carries. */
 export interface LogContext {
   correlator: string;
-  /** the first verification the request touched (see observeStore) */
+  /** the first verification the request touched (see flows/verifications.ts) */
   verificationId?: string;
 }
 

@@ -4,7 +4,6 @@ export type { VerificationStatus } from './lifecycle.js';
 /** @see lifecycle.ts: statuses, transitions and guards live there */
 export { isFinal } from './lifecycle.js';
 
-/** The verification: one attempt to prove that the holder of a device holds a phone number (its record). */
 export type VerificationMethod = 'silent_auth' | 'sms_otp';
 export type NetworkHint = 'cellular' | 'wifi' | 'unknown';
 
@@ -42,6 +41,7 @@ export interface CompletionState {
   attempts: number;
 }
 
+/** The verification: one attempt to prove that the holder of a device holds a phone number (its record). */
 export interface Verification {
   id: string;
   applicationId: string;

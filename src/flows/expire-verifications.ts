@@ -1,5 +1,6 @@
 import type { BrokerDeps } from '../deps.js';
-import { expired } from './outcomes.js';
+import { expired } from '../domain/lifecycle.js';
+import { applyTransition } from './verifications.js';
 
 /**
  * Moves unfinished verifications past their expiresAt to `expired`, which writes `verification.expired`
@@ -8,10 +9,10 @@ import { expired } from './outcomes.js';
  * The change declines for one already finished (by a read, a callback or another instance), so sweeping
  * twice or racing another instance sends no second event. Returns how many it expired.
  */
-export async function expireOverdueVerifications(deps: BrokerDeps, batch = 100): Promise<number> {
+export async function expireOverdueVerifications(deps: Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'now'>, batch = 100): Promise<number> {
   const now = deps.now();
   const ids = await deps.store.listExpiredVerificationIds(now, batch);
   let count = 0;
-  for (const id of ids) if (await deps.store.updateVerification(id, expired(now, deps.config.webhooks.expiredEvents))) count++;
+  for (const id of ids) if (await applyTransition(deps, id, expired(now, deps.config.webhooks.expiredEvents))) count++;
   return count;
 }

@@ -1,23 +1,25 @@
 import type { Config } from '../config/index.js';
 import type { BrokerDeps } from '../deps.js';
+import { expired, isPastExpiry } from '../domain/lifecycle.js';
 import type { Verification } from '../domain/verification.js';
-import { NotFound, PermissionDenied } from '../errors.js';
 import { maskPhoneNumber } from '../phone.js';
-import { expired, isPastExpiry } from './outcomes.js';
+import { issueSessionToken } from '../tokens/session-token.js';
+import { applyOrReadLatest, loadOwnedVerification } from './verifications.js';
 
 /**
- * Reads a verification for the session bound to it. Another session learns nothing: not even whether the
- * id exists (both answers are 403/404 without details). An unfinished verification past its expiry is
- * moved to `expired` on the way (the sweeper does the same for ones nobody reads).
+ * GET /v1/verifications/{id}: the verification, for the session bound to it (another session learns nothing:
+ * verifications.ts loadOwnedVerification), with its session token once verified (for SESSION_TOKEN_TTL_SECONDS).
+ * An unfinished verification past its expiry is moved to `expired` on the way (the sweeper does the same for the
+ * ones nobody reads).
  */
-export async function readVerification(deps: BrokerDeps, id: string, ownerId: string | undefined): Promise<Verification> {
-  let verification = await deps.store.getVerification(id);
-  if (!verification) throw new NotFound('The verification does not exist.');
-  if (!ownerId || verification.ownerId !== ownerId) throw new PermissionDenied('This verification belongs to another session.');
-  if (isPastExpiry(verification, deps.now())) {
-    verification = (await deps.store.updateVerification(id, expired(deps.now(), deps.config.webhooks.expiredEvents))) ?? verification;
-  }
-  return verification;
+export async function readVerification(
+  deps: Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'now' | 'keys'>,
+  id: string,
+  ownerId: string | undefined,
+): Promise<{ verification: Verification; sessionToken?: string }> {
+  let verification = await loadOwnedVerification(deps, id, ownerId);
+  if (isPastExpiry(verification, deps.now())) verification = await applyOrReadLatest(deps, id, expired(deps.now(), deps.config.webhooks.expiredEvents));
+  return { verification, sessionToken: await issueSessionToken(deps, verification) };
 }
 
 /** The public shape of a verification: the number masked, nothing from the operator, no code. */

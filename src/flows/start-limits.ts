@@ -20,7 +20,7 @@ export interface StartRequest {
  *   is a 503, never a free pass.
  * The SMS limits (otp/sms-limits.ts) apply on top, to the sends.
  */
-export async function checkStartLimits(deps: BrokerDeps, request: StartRequest): Promise<void> {
+export async function checkStartLimits(deps: Pick<BrokerDeps, 'config' | 'store'>, request: StartRequest): Promise<void> {
   const { perIp, perNumber } = deps.config.startLimits;
   const counters: Array<[RateLimiterAbstract, string, string]> = [
     ...(request.clientIp !== undefined

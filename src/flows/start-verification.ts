@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import type { BrokerDeps } from '../deps.js';
-import { event, type NetworkHint, type Verification } from '../domain/verification.js';
-import { OperatorFailure } from '../operator/failure.js';
-import { fallbackRequired } from './outcomes.js';
+import type { VerificationStatus } from '../domain/lifecycle.js';
+import { event, type AuthorizationState, type NetworkHint, type Verification, type VerificationEvent } from '../domain/verification.js';
+import { BrokerError } from '../errors.js';
+import { OperatorFailure, type FallbackReason } from '../operator/failure.js';
+import { sendCode } from './otp/send-code.js';
 import { checkReturnUrl } from './return-url.js';
 import { checkStartLimits } from './start-limits.js';
+import { loadVerification, saveNewVerification } from './verifications.js';
 
 export interface StartInput {
   phoneNumber: string;
@@ -16,26 +19,68 @@ export interface StartInput {
   applicationId?: string;
   /** the client's address, for the per-network start limit; without it a start is limited per number only */
   clientIp?: string;
+  /** `sms`: the caller cannot follow an operator redirect (a facade's app or server): straight to the SMS leg */
+  channel?: 'auto' | 'sms';
+  /** who asked, recorded on the timeline in the same write (a facade and its details) */
+  origin?: Record<string, string>;
+  /**
+   * Without a silent leg: `send` the code now (a JSON POST), or `wait`, leaving the verification
+   * fallback_required (a GET, which any web page can make a browser send; the app then asks with a JSON POST).
+   */
+  sms?: 'send' | 'wait';
 }
 
 export interface Started {
   verification: Verification;
-  /** where the device must go next, on cellular data; absent when the verification went straight to SMS */
+  /** where the device must go next, on cellular data; absent when the verification went to the SMS leg */
   authUrl?: string;
 }
 
+export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'operators' | 'logger' | 'now' | 'sms'>;
+
 /**
- * Starts a verification. On cellular (or unknown) network with an operator for the number, it prepares the
- * operator's authorization request and keeps state, nonce and PKCE verifier for the callback. On WiFi, with
- * no operator, or when the operator cannot be reached, the verification needs the SMS fallback instead.
+ * Starts a verification, in one write, in the status it starts in.
+ *
+ * Rules:
+ * - the returnUrl is checked, then the start limits (per client network and per number) are taken;
+ * - on cellular (or unknown) network, with an operator for the number, the operator's authorization request is
+ *   prepared (state, nonce, PKCE verifier kept for the callback): `silent_auth_in_progress` with `authUrl`;
+ * - on WiFi, for a caller that cannot follow redirects (`channel: sms`), with no operator, or when the
+ *   operator's discovery fails: `fallback_required`, and the code goes out now only when `sms: 'send'`. A send
+ *   the limits or the providers refuse is recorded on the verification, which stays fallback_required.
  */
-export async function startVerification(deps: BrokerDeps, input: StartInput): Promise<Started> {
+export async function startVerification(deps: StartDeps, input: StartInput): Promise<Started> {
   // input is checked before it costs the caller a start
   const returnUrl = checkReturnUrl(deps, input.returnUrl);
   await checkStartLimits(deps, { clientIp: input.clientIp, phoneNumber: input.phoneNumber });
   const now = deps.now();
-  const operator = input.network === 'wifi' ? undefined : deps.operators.route(input.phoneNumber);
-  const verification: Verification = {
+  const operator = input.network === 'wifi' || input.channel === 'sms' ? undefined : deps.operators.route(input.phoneNumber);
+  const record = newVerification(deps, input, returnUrl, now);
+  const origin = input.origin ? [event('compat_request', input.origin, now)] : [];
+
+  if (!operator) {
+    // sms_channel: the caller cannot follow an operator redirect (a facade's app or server), whatever its network
+    const reason = input.channel === 'sms' ? 'sms_channel' : input.network === 'wifi' ? 'network_wifi' : 'no_operator';
+    return afterSilentLeg(deps, input, await saveAs(deps, record, 'fallback_required', [...origin, fallbackEvent(reason, {}, now)]));
+  }
+
+  const auth = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
+  let authUrl: URL;
+  try {
+    authUrl = await deps.operators.authorizationUrl(operator, { phoneNumber: input.phoneNumber, ...auth });
+  } catch (err) {
+    if (!(err instanceof OperatorFailure)) throw err;
+    deps.logger.warn({ verificationId: record.id, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
+    const withOperator = { ...record, operatorId: operator.id };
+    return afterSilentLeg(deps, input, await saveAs(deps, withOperator, 'fallback_required', [...origin, fallbackEvent(err.reason, err.detail, now)]));
+  }
+  const authorization: AuthorizationState = { ...auth, verificationId: record.id, operatorId: operator.id, expiresAt: record.expiresAt };
+  const inProgress = await saveAs(deps, { ...record, operatorId: operator.id }, 'silent_auth_in_progress', [...origin, event('operator_redirect', { operator: operator.id }, now)], authorization);
+  return { verification: inProgress, authUrl: authUrl.href };
+}
+
+function newVerification(deps: StartDeps, input: StartInput, returnUrl: string | undefined, now: Date): Verification {
+  return {
     id: `vrf_${randomBytes(16).toString('base64url')}`,
     applicationId: input.applicationId ?? deps.config.verification.applicationId,
     phoneNumber: input.phoneNumber,
@@ -43,7 +88,6 @@ export async function startVerification(deps: BrokerDeps, input: StartInput): Pr
     method: 'silent_auth',
     network: input.network,
     ownerId: input.ownerId,
-    ...(operator && { operatorId: operator.id }),
     ...(returnUrl && { returnUrl }),
     ...(input.lang && { lang: input.lang }),
     createdAt: now.toISOString(),
@@ -51,34 +95,35 @@ export async function startVerification(deps: BrokerDeps, input: StartInput): Pr
     expiresAt: new Date(now.getTime() + deps.config.verification.ttlSeconds * 1000).toISOString(),
     events: [event('created', { network: input.network }, now)],
   };
+}
 
-  if (!operator) {
-    await deps.store.createVerification(verification);
-    const reason = input.network === 'wifi' ? 'network_wifi' : 'no_operator';
-    return { verification: (await deps.store.updateVerification(verification.id, fallbackRequired(now, reason)))! };
-  }
-
-  const auth = {
-    state: client.randomState(),
-    nonce: client.randomNonce(),
-    codeVerifier: client.randomPKCECodeVerifier(),
+/** The record as it starts: its first status and the events that led there, with the authorization state (one write). */
+async function saveAs(deps: StartDeps, record: Verification, status: VerificationStatus, events: VerificationEvent[], authorization?: AuthorizationState): Promise<Verification> {
+  const started: Verification = {
+    ...record,
+    status,
+    ...(status === 'fallback_required' && { method: 'sms_otp', reason: fallbackReasonOf(events) }),
+    events: [...record.events, ...events],
   };
-  let authUrl: URL;
+  await saveNewVerification(deps, started, authorization);
+  return started;
+}
+
+function fallbackEvent(reason: FallbackReason | 'sms_channel', detail: Record<string, string | number> = {}, now: Date): VerificationEvent {
+  return event('fallback_required', { reason, ...detail }, now);
+}
+
+function fallbackReasonOf(events: VerificationEvent[]): string | undefined {
+  return events.find((e) => e.type === 'fallback_required')?.detail?.reason as string | undefined;
+}
+
+/** Without a silent leg, `sms: 'send'` sends the code now; a refusal is on the verification, which is the answer. */
+async function afterSilentLeg(deps: StartDeps, input: StartInput, verification: Verification): Promise<Started> {
+  if (input.sms !== 'send') return { verification };
   try {
-    authUrl = await deps.operators.authorizationUrl(operator, { phoneNumber: input.phoneNumber, ...auth });
+    return { verification: await sendCode(deps, verification.id, { clientIp: input.clientIp ?? 'unknown' }) };
   } catch (err) {
-    if (!(err instanceof OperatorFailure)) throw err;
-    deps.logger.warn({ verificationId: verification.id, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
-    await deps.store.createVerification(verification);
-    return { verification: (await deps.store.updateVerification(verification.id, fallbackRequired(now, err.reason, err.detail)))! };
+    if (!(err instanceof BrokerError)) throw err;
+    return { verification: (await loadVerification(deps, verification.id)) ?? verification };
   }
-
-  await deps.store.saveAuthorizationState({ ...auth, verificationId: verification.id, operatorId: operator.id, expiresAt: verification.expiresAt });
-  const inProgress: Verification = {
-    ...verification,
-    status: 'silent_auth_in_progress',
-    events: [...verification.events, event('operator_redirect', { operator: operator.id }, now)],
-  };
-  await deps.store.createVerification(inProgress);
-  return { verification: inProgress, authUrl: authUrl.href };
 }

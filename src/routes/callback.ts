@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import type { Verification } from '../domain/verification.js';
-import { completeSilentAuth, failSessionSilentAttempt, type ReturningDevice, type SilentOutcome } from '../flows/complete-silent-auth.js';
+import { completeCallback, type SilentOutcome } from '../flows/complete-callback.js';
 import { verificationView } from '../flows/read-verification.js';
 
 /**
@@ -20,10 +20,8 @@ import { verificationView } from '../flows/read-verification.js';
 export function callback(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = new URLSearchParams(req.url.split('?')[1] ?? '');
-    const device: ReturningDevice = { ownerId: req.session.ownerId, correlator: req.correlator };
-    const outcome: SilentOutcome = query.has('state')
-      ? await completeSilentAuth(deps, query, device)
-      : { verification: await failSessionSilentAttempt(deps, query, device, req.session.silentVerificationId) };
+    const { ownerId, silentVerificationId } = req.session;
+    const outcome = await completeCallback(deps, query, { ownerId, silentVerificationId, correlator: req.correlator });
     res.set('Cache-Control', 'no-store');
     answer(deps, req, res, outcome);
   };

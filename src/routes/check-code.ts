@@ -4,7 +4,6 @@ import type { BrokerDeps } from '../deps.js';
 import { checkCode } from '../flows/otp/check-code.js';
 import { verificationView } from '../flows/read-verification.js';
 import { parseInput } from '../http/validate.js';
-import { issueSessionToken } from '../tokens/session-token.js';
 
 const body = z.strictObject({ code: z.string({ error: 'is required' }).max(64) });
 
@@ -12,8 +11,7 @@ const body = z.strictObject({ code: z.string({ error: 'is required' }).max(64) }
 export function checkCodeRoute(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const { code } = parseInput(body, req.body, 'body');
-    const verification = await checkCode(deps, String(req.params.id), req.session.ownerId, code);
-    const sessionToken = await issueSessionToken(deps, verification);
+    const { verification, sessionToken } = await checkCode(deps, String(req.params.id), req.session.ownerId, code);
     res.set('Cache-Control', 'no-store').json({ status: verification.status, sessionToken, verification: verificationView(verification, deps.config.otp) });
   };
 }

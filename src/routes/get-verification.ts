@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import { readVerification, verificationView } from '../flows/read-verification.js';
-import { issueSessionToken } from '../tokens/session-token.js';
 
 /**
  * GET /v1/verifications/:id, for the session that started it. Once verified (and for
@@ -9,8 +8,7 @@ import { issueSessionToken } from '../tokens/session-token.js';
  */
 export function getVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
-    const verification = await readVerification(deps, String(req.params.id), req.session.ownerId);
-    const sessionToken = await issueSessionToken(deps, verification);
+    const { verification, sessionToken } = await readVerification(deps, String(req.params.id), req.session.ownerId);
     res.set('Cache-Control', 'no-store').json({ ...verificationView(verification, deps.config.otp), ...(sessionToken && { sessionToken }) });
   };
 }

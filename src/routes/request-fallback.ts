@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
-import { requestFallback } from '../flows/otp/begin-fallback.js';
+import { requestFallback } from '../flows/otp/request-fallback.js';
 import { verificationView } from '../flows/read-verification.js';
 
 /** POST /v1/verifications/:id/fallback: switch to the SMS code now. */

@@ -1,7 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { BrokerDeps } from '../deps.js';
-import { beginSmsFallback } from '../flows/otp/begin-fallback.js';
 import { startVerification, type Started, type StartInput } from '../flows/start-verification.js';
 import { verificationView } from '../flows/read-verification.js';
 import { networkField, parseInput } from '../http/validate.js';
@@ -19,20 +18,15 @@ const loginQuery = z.strictObject({
 const createBody = loginQuery.omit({ redirect: true });
 
 /**
- * Starts the verification. When it needs SMS from the outset (WiFi, no operator), the code is sent only for
- * `sms: 'send'`, the JSON POST: a GET can be triggered by any web page (an <img>, a link), so GET /login only
- * leaves the verification fallback_required and the app asks for the code with a JSON POST (/fallback).
+ * Reads the start's input and calls the start use case. GET /login passes `sms: 'wait'` (any web page can make a
+ * browser GET it, so it must not send an SMS); the JSON POST passes `sms: 'send'`. The session remembers the
+ * verification it sent to an operator: an operator error redirect without state ends that attempt (callback.ts).
  */
 async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>, sms: 'send' | 'wait'): Promise<Started> {
-  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip };
+  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip, sms };
   const started = await startVerification(deps, input);
-  if (started.authUrl) {
-    // an operator error redirect without state ends this attempt (see callback.ts)
-    req.session.silentVerificationId = started.verification.id;
-    return started;
-  }
-  if (sms === 'wait') return started;
-  return { verification: await beginSmsFallback(deps, started.verification, { clientIp: req.ip ?? 'unknown' }) };
+  if (started.authUrl) req.session.silentVerificationId = started.verification.id;
+  return started;
 }
 
 function answer(deps: BrokerDeps, started: Started) {

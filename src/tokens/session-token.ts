@@ -21,7 +21,7 @@ const AMR: Record<Verification['method'], string> = { silent_auth: 'nba', sms_ot
  * Callers return it in a JSON body to the session bound to the verification, never in a URL.
  * @see RFC 7519 (JWT), RFC 8176 (amr values), OpenID Connect Core §2 (auth_time)
  */
-export async function issueSessionToken(deps: BrokerDeps, verification: Verification): Promise<string | undefined> {
+export async function issueSessionToken(deps: Pick<BrokerDeps, 'config' | 'keys' | 'now'>, verification: Verification): Promise<string | undefined> {
   if (verification.status !== 'verified' || !verification.verifiedAt) return undefined;
   const verifiedAt = Math.floor(Date.parse(verification.verifiedAt) / 1000);
   const exp = verifiedAt + deps.config.sessionTokens.ttlSeconds;

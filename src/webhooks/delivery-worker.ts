@@ -66,6 +66,7 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
       ? toDeliveryResult(await sendWebhook(deps.http, target, delivery, { now: at, timeoutMs: webhooks.timeoutMs }), delivery.attempts, webhooks.retrySchedule, deps.now())
       : { ok: false, error: `application "${delivery.applicationId}" has no webhook URL configured; configure one and replay` };
     await deps.store.completeDelivery(delivery.id, result, deps.now());
+    deps.metrics.webhookAttempt(result.ok ? 'delivered' : result.nextAttemptAt ? 'retry' : 'failed');
     const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, eventType: delivery.eventType, attempt: delivery.attempts };
     if (result.ok) log.info({ ...fields, status: result.status }, 'webhook delivered');
     else if (result.nextAttemptAt) log.warn({ ...fields, status: result.status, error: result.error, nextAttemptAt: result.nextAttemptAt.toISOString() }, 'webhook attempt failed; will retry');

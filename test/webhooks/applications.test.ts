@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import type { Verification } from '../../src/domain/verification.js';
-import { failed } from '../../src/flows/outcomes.js';
+import { failed } from '../../src/domain/lifecycle.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { newWebhookSecret, startReceiver, type Receiver } from './support/receiver.js';
 

@@ -1,8 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
-import { event } from '../../domain/verification.js';
 import { sendCode } from '../../flows/otp/send-code.js';
-import { noted } from '../../flows/outcomes.js';
 import { startVerification } from '../../flows/start-verification.js';
 import type { FacadeRoute } from '../errors.js';
 import { fieldsOf, labelFrom, numberFrom, readBody } from './input.js';
@@ -16,8 +14,8 @@ import { newAuthToken, ownerIdFor, rememberToken } from './tokens.js';
  * - the number comes from the query (GET), a form or a JSON body (POST), under any configured field name;
  *   `appid`/`appId` and `version` are accepted and recorded on the verification's timeline;
  * - the app cannot follow an operator redirect, so the verification goes straight to the SMS leg
- *   (network "wifi" is how the start flow is told there is no silent path) and the PIN is sent with the
- *   same flow, limits and providers as the native API;
+ *   (`channel: sms`, with the app's details recorded in the same write) and the PIN is sent with the same
+ *   flow, limits and providers as the native API;
  * - success is 200 `{"authToken": …}`: the app substitutes it as %authToken% for the provisioning backend,
  *   which checks PIN and token together (check.ts); the PIN alone proves nothing;
  * - any refusal is non-2xx `{"message": …}` (messages.ts), limits as 429 with Retry-After.
@@ -31,9 +29,8 @@ export function verifyNumber(deps: BrokerDeps): FacadeRoute {
     const version = labelFrom(fields, ['version'], 'version');
 
     const { authToken, digest } = newAuthToken();
-    const { verification } = await startVerification(deps, { phoneNumber, network: 'wifi', ownerId: ownerIdFor(digest), clientIp: req.ip });
-    const detail = { facade: 'cloudsoftphone', ...(appid && { appid }), ...(version && { version }) };
-    await deps.store.updateVerification(verification.id, noted([event('compat_request', detail, deps.now())], deps.now()));
+    const origin = { facade: 'cloudsoftphone', ...(appid && { appid }), ...(version && { version }) };
+    const { verification } = await startVerification(deps, { phoneNumber, network: 'unknown', channel: 'sms', origin, ownerId: ownerIdFor(digest), clientIp: req.ip });
     await rememberToken(deps, digest, verification.id);
     await sendCode(deps, verification.id, { clientIp: req.ip ?? 'unknown' });
 

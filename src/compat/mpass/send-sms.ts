@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
-import { event, type Verification } from '../../domain/verification.js';
+import { sendRefusal } from '../../domain/lifecycle.js';
+import type { Verification } from '../../domain/verification.js';
 import { sendCode } from '../../flows/otp/send-code.js';
-import { isPastExpiry, noted } from '../../flows/outcomes.js';
 import { startVerification } from '../../flows/start-verification.js';
 import type { FacadeRoute } from '../errors.js';
 import { answer, mpassErrors } from './answer.js';
@@ -32,9 +32,8 @@ export function sendSms(deps: BrokerDeps): FacadeRoute {
       await sendCode(deps, latest.id, ctx);
       return answer(res, 'ACCEPT');
     }
-    const { verification } = await startVerification(deps, { phoneNumber: dest, network: 'wifi', lang, ownerId: ownerIdFor(channel) });
-    const detail = { facade: 'mpass', channel: channel.name, ...(app && { app }) };
-    await deps.store.updateVerification(verification.id, noted([event('compat_request', detail, deps.now())], deps.now()));
+    const origin = { facade: 'mpass', channel: channel.name, ...(app && { app }) };
+    const { verification } = await startVerification(deps, { phoneNumber: dest, network: 'unknown', channel: 'sms', origin, lang, ownerId: ownerIdFor(channel) });
     await rememberLatest(deps, channel, dest, verification.id);
     await sendCode(deps, verification.id, ctx);
     answer(res, 'ACCEPT');
@@ -42,6 +41,9 @@ export function sendSms(deps: BrokerDeps): FacadeRoute {
   return [handler, mpassErrors(deps)];
 }
 
+/** a live code for the same app and language, on a verification that may still be sent one (the cooldown is the send's) */
 function isResendable(deps: BrokerDeps, v: Verification, app: string | undefined, lang: string): boolean {
-  return v.status === 'otp_sent' && !isPastExpiry(v, deps.now()) && v.otp?.app === app && v.lang === lang && (v.otp?.sends ?? 0) < deps.config.otp.maxSends;
+  if (v.status !== 'otp_sent' || v.otp?.app !== app || v.lang !== lang) return false;
+  const refused = sendRefusal(v, deps.now(), deps.config.otp);
+  return refused === undefined || refused.refusal === 'cooldown';
 }

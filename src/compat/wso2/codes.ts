@@ -1,8 +1,8 @@
 import type { BrokerDeps } from '../../deps.js';
-import { event, type Verification } from '../../domain/verification.js';
+import { sendRefusal } from '../../domain/lifecycle.js';
+import type { Verification } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
 import { sendCode } from '../../flows/otp/send-code.js';
-import { isPastExpiry, noted } from '../../flows/outcomes.js';
 import { startVerification } from '../../flows/start-verification.js';
 import { maskPhoneNumber } from '../../phone.js';
 import { ownerIdFor, type MobileNumber, type PendingNumber, type Scenario } from './users.js';
@@ -45,13 +45,13 @@ export async function deliverCode(deps: BrokerDeps, number: MobileNumber | Pendi
 }
 
 async function startOnSms(deps: BrokerDeps, number: MobileNumber, request: CodeRequest): Promise<PendingNumber> {
-  const { verification } = await startVerification(deps, { phoneNumber: number.e164, network: 'wifi', ownerId: ownerIdFor(request.userId) });
-  await deps.store.updateVerification(verification.id, noted([event('compat_request', { facade: 'wso2', scenario: request.scenario }, deps.now())], deps.now()));
+  const origin = { facade: 'wso2', scenario: request.scenario };
+  const { verification } = await startVerification(deps, { phoneNumber: number.e164, network: 'unknown', channel: 'sms', origin, ownerId: ownerIdFor(request.userId) });
   return { value: number.value, e164: number.e164, verificationId: verification.id };
 }
 
+/** a verification that may still be sent a code (the resend cooldown is the send's own refusal) */
 function canTakeAnotherCode(deps: BrokerDeps, v: Verification): boolean {
-  if (isPastExpiry(v, deps.now())) return false;
-  if (v.status !== 'otp_sent' && v.status !== 'fallback_required') return false;
-  return (v.otp?.sends ?? 0) < deps.config.otp.maxSends;
+  const refused = sendRefusal(v, deps.now(), deps.config.otp);
+  return refused === undefined || refused.refusal === 'cooldown';
 }

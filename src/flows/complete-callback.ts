@@ -4,13 +4,18 @@ import { InvalidArgument, NotFound, VerificationExpired } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
 import { generateCompletionCode, hashCompletionCode } from '../otp/completion-code.js';
 import { maskPhoneNumber } from '../phone.js';
-import { awaitingCompletion, fallbackRequired, isPastExpiry, verified } from './outcomes.js';
+import { awaitingCompletion, fallbackRequired, isPastExpiry, verified } from '../domain/lifecycle.js';
+import { applyOrReadLatest, applyTransition, loadVerification } from './verifications.js';
 
 /** Who came back to /callback: the session its cookie carries (if any). */
 export interface ReturningDevice {
   ownerId: string | undefined;
+  /** the verification this session last sent to an operator (for an error redirect without state) */
+  silentVerificationId?: string;
   correlator: string;
 }
+
+export type CallbackDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'operators' | 'logger' | 'now' | 'sms'>;
 
 export interface SilentOutcome {
   verification: Verification;
@@ -19,6 +24,16 @@ export interface SilentOutcome {
    * copy of the completion code, for that device alone (never stored, never logged).
    */
   completionCode?: string;
+}
+
+/**
+ * GET /callback: the operator's redirect back. With `state`, the silent leg finishes (completeSilentAuth); an
+ * error redirect without it ends the pending attempt of the session that carries it (failSessionSilentAttempt).
+ * Nothing here sends an SMS: any web page can make a browser GET /callback.
+ */
+export async function completeCallback(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
+  if (query.has('state')) return completeSilentAuth(deps, query, device);
+  return { verification: await failSessionSilentAttempt(deps, query, device) };
 }
 
 /**
@@ -41,12 +56,12 @@ export interface SilentOutcome {
  *   for the starter to present it (POST /v1/verifications/{id}/code).
  * Nothing the operator issued (code, tokens) leaves this function.
  */
-export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
+async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
   const state = query.get('state');
   if (!state) throw new InvalidArgument('The callback has no state parameter.');
   const auth = await deps.store.consumeAuthorizationState(state);
   if (!auth) throw new InvalidArgument('Unknown or already used state.');
-  const current = await deps.store.getVerification(auth.verificationId);
+  const current = await loadVerification(deps, auth.verificationId);
   if (!current) throw new NotFound('The verification no longer exists.');
   const now = deps.now();
   if (isPastExpiry(current, now)) throw new VerificationExpired();
@@ -60,7 +75,7 @@ export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParam
   const operatorError = query.get('error');
   if (operatorError) {
     log.info({ reason: reasonOf(operatorError) }, 'operator refused network authentication');
-    return { verification: await apply(deps, current.id, fallbackRequired(now, reasonOf(operatorError), { error: operatorError.slice(0, 64) }, [callbackEvent])) };
+    return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(now, reasonOf(operatorError), { error: operatorError.slice(0, 64) }, [callbackEvent])) };
   }
 
   try {
@@ -71,29 +86,29 @@ export async function completeSilentAuth(deps: BrokerDeps, query: URLSearchParam
     const checked = [callbackEvent, tokenEvent, event('number_checked', { match }, done)];
     if (!match) {
       log.info({ phoneNumber: maskPhoneNumber(current.phoneNumber) }, 'operator says the device holds another number');
-      return { verification: await apply(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, checked)) };
+      return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, checked)) };
     }
     if (device.ownerId !== undefined && device.ownerId === current.ownerId) {
-      return { verification: await apply(deps, current.id, verified(done, 'silent_auth', checked)) };
+      return { verification: await applyOrReadLatest(deps, current.id, verified(done, 'silent_auth', checked)) };
     }
     return await handOverCompletionCode(deps, current, done, checked);
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     log.warn({ reason: err.reason, detail: err.detail, err: err.message }, 'silent verification did not complete');
-    const next = await apply(deps, current.id, fallbackRequired(deps.now(), err.reason, err.detail, [callbackEvent]));
+    const next = await applyOrReadLatest(deps, current.id, fallbackRequired(deps.now(), err.reason, err.detail, [callbackEvent]));
     if (err.reason === 'invalid_operator_response') throw new InvalidArgument('The callback failed validation.', { verificationId: next.id });
     return { verification: next };
   }
 }
 
 /** The proof came back on another device: it gets the code, the verification waits for the starter to present it. */
-async function handOverCompletionCode(deps: BrokerDeps, current: Verification, now: Date, events: Verification['events']): Promise<SilentOutcome> {
+async function handOverCompletionCode(deps: CallbackDeps, current: Verification, now: Date, events: Verification['events']): Promise<SilentOutcome> {
   const code = generateCompletionCode();
   // short-lived: as long as an SMS code, never beyond the verification itself
   const expiresAt = new Date(Math.min(now.getTime() + deps.config.otp.ttlSeconds * 1000, Date.parse(current.expiresAt))).toISOString();
   const change = awaitingCompletion(now, { codeHash: hashCompletionCode(deps.sms.codeKey, current.id, code), expiresAt, attempts: 0 }, events);
-  const next = await deps.store.updateVerification(current.id, change);
-  if (!next) return { verification: await latest(deps, current.id) };
+  const next = await applyTransition(deps, current.id, change);
+  if (!next) return { verification: await applyOrReadLatest(deps, current.id, () => undefined) };
   return { verification: next, completionCode: code };
 }
 
@@ -102,29 +117,20 @@ async function handOverCompletionCode(deps: BrokerDeps, current: Verification, n
  * pending silent attempt of the session that carries it needs the SMS fallback, instead of waiting until it
  * expires. Without such a session the callback is refused as before.
  */
-export async function failSessionSilentAttempt(deps: BrokerDeps, query: URLSearchParams, device: ReturningDevice, verificationId: string | undefined): Promise<Verification> {
+async function failSessionSilentAttempt(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<Verification> {
   const error = query.get('error');
+  const verificationId = device.silentVerificationId;
   if (!error || !verificationId || !device.ownerId) throw new InvalidArgument('The callback has no state parameter.');
-  const current = await deps.store.getVerification(verificationId);
+  const current = await loadVerification(deps, verificationId);
   if (!current || current.ownerId !== device.ownerId || current.status !== 'silent_auth_in_progress') {
     throw new InvalidArgument('The callback has no state parameter.');
   }
   const now = deps.now();
   deps.logger.info({ verificationId: current.id, reason: reasonOf(error), correlator: device.correlator }, 'operator refused network authentication (no state)');
   const callbackEvent = event('callback_received', { error: error.slice(0, 64) }, now);
-  return apply(deps, current.id, fallbackRequired(now, reasonOf(error), { error: error.slice(0, 64) }, [callbackEvent]));
+  return applyOrReadLatest(deps, current.id, fallbackRequired(now, reasonOf(error), { error: error.slice(0, 64) }, [callbackEvent]));
 }
 
 function reasonOf(operatorError: string) {
   return operatorError === 'access_denied' ? 'access_denied' : 'authorization_error';
-}
-
-async function apply(deps: BrokerDeps, id: string, change: Parameters<BrokerDeps['store']['updateVerification']>[1]): Promise<Verification> {
-  return (await deps.store.updateVerification(id, change)) ?? latest(deps, id);
-}
-
-async function latest(deps: BrokerDeps, id: string): Promise<Verification> {
-  const found = await deps.store.getVerification(id);
-  if (!found) throw new NotFound('The verification no longer exists.');
-  return found;
 }
