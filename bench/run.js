@@ -114,13 +114,16 @@ if (anatomy) {
 /** The rows of one store: starting, silent verifications (sandbox in its own process), code checks. */
 async function storeRows(store, options, redis) {
   let memory;
-  const silentIds = [`start-${store}`, ...(anatomy && store === 'sqlite' ? [`start-${store}-in-session`] : []), `silent-${store}`, ...(store === 'redis' ? ['memory-redis'] : [])];
+  const silentIds = [...(store === 'sqlite' ? ['tutorial-login'] : []), `start-${store}`, ...(anatomy && store === 'sqlite' ? [`start-${store}-in-session`] : []), `silent-${store}`, ...(store === 'redis' ? ['memory-redis'] : [])];
   await withStack(`${store}-silent`, options(`${store}-silent`), silentIds, async (stack) => {
     // first, while the prefix holds nothing else: Redis memory per in-flight verification
     if (store === 'redis' && wanted('memory-redis')) {
       memory = await scenarios.redisMemory(plan, { stack, redis, keyPrefix: stack.keyPrefix, phoneNumber: PHONE }).catch((err) => {
         rows.push({ id: 'memory-redis', label: 'Redis memory', failed: err.message });
       });
+    }
+    if (store === 'sqlite') {
+      await row('tutorial-login', 'tutorial /login (Express + helmet + openid-client PKCE URL + 1 SQLite insert)', () => scenarios.tutorialLogin(plan, { stack, phoneNumber: PHONE }));
     }
     await row(`start-${store}`, `start a verification (GET /login), ${STORE_NAMES[store]}`, () => scenarios.startVerification(plan, { stack, phoneNumber: PHONE }));
     if (anatomy && store === 'sqlite') {

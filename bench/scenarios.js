@@ -49,6 +49,26 @@ export async function startVerification(plan, { stack, phoneNumber }) {
   return measuredLoad(stack.broker, plan, { url, connections: CONNECTIONS });
 }
 
+/**
+ * The tutorial's `/login` (bench/servers/tutorial-login.js) against the same operator, measured like the broker's
+ * start: the program a user would write instead, and the bar the broker's GET /login is held to.
+ */
+export async function tutorialLogin(plan, { stack, phoneNumber }) {
+  const port = await freePort();
+  const data = tempDir('bench-tutorial-');
+  try {
+    const script = 'bench/servers/tutorial-login.js';
+    const server = await startNode('tutorial /login', script, { env: { PORT: String(port), NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: stack.issuer }, readyUrl: `http://127.0.0.1:${port}/` });
+    try {
+      return await measuredLoad(server, plan, { url: `http://127.0.0.1:${port}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`, connections: CONNECTIONS });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    data.remove();
+  }
+}
+
 /** The same from an app that already has a session (its cookie is sent): no session is written. */
 export async function startVerificationInSession(plan, { stack, phoneNumber }) {
   const url = `${stack.brokerUrl}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`;
