@@ -89,7 +89,7 @@ export function printTable(results) {
   console.log(`\n# Broker benchmark (${results.mode}, ${results.seconds} s) — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}\n`);
   console.log(tableOf(results));
   if (results.redisMemory) console.log(`\n${memoryOf(results.redisMemory)}`);
-  console.log('\nTargets (issue 8; goals, not assertions):');
+  console.log('\nTargets (goals, not assertions):');
   for (const t of Object.values(results.targets)) console.log(`  ${t.status.padEnd(12)} ${t.text}`);
   for (const r of results.rows.filter((x) => x.failures && Object.keys(x.failures).length)) console.log(`\n${r.label} failures: ${JSON.stringify(r.failures)}`);
   console.log('\nbench/results.json written.');
