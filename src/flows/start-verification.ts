@@ -24,6 +24,12 @@ export interface StartInput {
   /** who asked, recorded on the timeline in the same write (a facade and its details) */
   origin?: Record<string, string>;
   /**
+   * A page of the broker's own where /callback sends the device (a facade's done page). Unlike `returnUrl` it is
+   * not checked against RETURN_URL_PREFIXES, which guard redirects to others' sites; callers never take it from
+   * a request.
+   */
+  brokerReturnUrl?: string;
+  /**
    * Without a silent leg: `send` the code now (a JSON POST), or `wait`, leaving the verification
    * fallback_required (a GET, which any web page can make a browser send; the app then asks with a JSON POST).
    */
@@ -51,7 +57,7 @@ export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'opera
  */
 export async function startVerification(deps: StartDeps, input: StartInput): Promise<Started> {
   // input is checked before it costs the caller a start
-  const returnUrl = checkReturnUrl(deps, input.returnUrl);
+  const returnUrl = input.brokerReturnUrl ?? checkReturnUrl(deps, input.returnUrl);
   await checkStartLimits(deps, { clientIp: input.clientIp, phoneNumber: input.phoneNumber });
   const now = deps.now();
   const operator = input.network === 'wifi' || input.channel === 'sms' ? undefined : deps.operators.route(input.phoneNumber);

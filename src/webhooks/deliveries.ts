@@ -1,6 +1,6 @@
 import type { BrokerDeps } from '../deps.js';
 import { Conflict, NotFound } from '../errors.js';
-import type { Delivery, DeliveryStatus } from '../store/store.js';
+import type { Delivery } from '../store/store.js';
 
 /**
  * The admin view of a delivery: its state and attempts, and the event exactly as the receiver gets it

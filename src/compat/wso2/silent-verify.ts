@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
-import { event } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
-import { startVerification, type Started } from '../../flows/start-verification.js';
+import { checkReturnUrl } from '../../flows/return-url.js';
+import { startVerification } from '../../flows/start-verification.js';
 import type { FacadeRoute } from '../errors.js';
 import { isCompletionCodeShaped } from '../../otp/completion-code.js';
 import { IdentityError, identityErrors } from './errors.js';
@@ -33,25 +33,21 @@ export function silentVerify(deps: BrokerDeps): FacadeRoute {
     const stored = await loadUser(deps, userId);
     const user = stored && (await settleUser(deps, stored));
     if (!user?.pending) throw new IdentityError(400, '18005', 'Recovery data not found', 'No new mobile number of this user is waiting for verification.');
-    const returnUrl = typeof req.query.returnUrl === 'string' ? req.query.returnUrl : undefined;
 
-    let started: Started;
-    try {
-      started = await startVerification(deps, { phoneNumber: user.pending.e164, network: 'cellular', returnUrl, ownerId: ownerIdFor(userId), clientIp: req.ip });
-    } catch (err) {
-      if (err instanceof BrokerError && err.code === 'INVALID_ARGUMENT') throw new IdentityError(400, '18013', 'Bad Request', err.message);
-      throw err;
-    }
-    const { verification, authUrl } = started;
-    if (!authUrl) throw new IdentityError(409, 'UAV-10001', 'Unsupported verification channel', 'Silent verification is not available for this number; verify it with the SMS code.');
-
+    // the done page is the broker's own (brokerReturnUrl): it needs no RETURN_URL_PREFIXES entry; the caller's
+    // returnUrl, where the done page sends the device on, is checked like any other
+    const returnUrl = checkFacadeReturnUrl(deps, typeof req.query.returnUrl === 'string' ? req.query.returnUrl : undefined);
     const done = `${deps.config.publicUrl}/compat/wso2/users/${encodeURIComponent(userId)}/silent-verify/done`;
-    // the done page is the broker's own, so it needs no RETURN_URL_PREFIXES entry (those guard redirects to
-    // others' sites); nobody has the authUrl yet, so nothing can reach /callback before this is written
-    await deps.store.updateVerification(verification.id, (v) => ({
-      next: { ...v, returnUrl: done, events: [...v.events, event('compat_request', { facade: 'wso2', scenario: 'silent_verify' }, deps.now())] },
-    }));
-    await commitUser(deps, { ...user, pending: { ...user.pending, silent: { verificationId: verification.id, ...(verification.returnUrl && { returnUrl: verification.returnUrl }) } } });
+    const { verification, authUrl } = await startVerification(deps, {
+      phoneNumber: user.pending.e164,
+      network: 'cellular',
+      brokerReturnUrl: done,
+      origin: { facade: 'wso2', scenario: 'silent_verify' },
+      ownerId: ownerIdFor(userId),
+      clientIp: req.ip,
+    });
+    if (!authUrl) throw new IdentityError(409, 'UAV-10001', 'Unsupported verification channel', 'Silent verification is not available for this number; verify it with the SMS code.');
+    await commitUser(deps, { ...user, pending: { ...user.pending, silent: { verificationId: verification.id, ...(returnUrl && { returnUrl }) } } });
 
     res.set('Cache-Control', 'no-store');
     if (req.query.redirect === 'true') return res.redirect(302, authUrl);
@@ -84,6 +80,16 @@ export function silentVerifyDone(deps: BrokerDeps): FacadeRoute {
     res.set('Cache-Control', 'no-store').redirect(302, target.href);
   };
   return [handler, identityErrors(deps)];
+}
+
+/** the caller's returnUrl, checked against RETURN_URL_PREFIXES, refused in WSO2's words */
+function checkFacadeReturnUrl(deps: BrokerDeps, returnUrl: string | undefined): string | undefined {
+  try {
+    return checkReturnUrl(deps, returnUrl);
+  } catch (err) {
+    if (err instanceof BrokerError && err.code === 'INVALID_ARGUMENT') throw new IdentityError(400, '18013', 'Bad Request', err.message);
+    throw err;
+  }
 }
 
 /** the user themselves (JWT with sub = {id}) or the backend (the WSO2 API key) */
