@@ -26,6 +26,8 @@ export interface OperatorClientDeps {
 /** loading: first attempt under way; failed: the last attempt failed, tried again on the next verification or warmUp */
 export type DiscoveryState = 'not_loaded' | 'loading' | 'loaded' | 'failed';
 
+export type { OperatorAuthState } from './authorization-request.js';
+
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 
 /**
