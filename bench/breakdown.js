@@ -14,9 +14,10 @@ import { loadConfig } from '../dist/config/index.js';
 import { verificationView } from '../dist/flows/read-verification.js';
 import { startVerification } from '../dist/flows/start-verification.js';
 import { createLogger } from '../dist/logging.js';
+import { LeanHttp } from '../dist/operator/lean-http.js';
 import { parseE164 } from '../dist/phone.js';
 import { freePort, startNode, tempDir } from './lib/processes.js';
-import { simsFor } from './lib/stack.js';
+import { RAISED_SMS_LIMITS, simsFor } from './lib/stack.js';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 300 : 2000;
@@ -47,7 +48,7 @@ const echo = await startNode('echo server', 'bench/servers/hello-http.js', { env
 try {
   const brokerConfig = path.join(data.dir, 'broker-config.json');
   writeFileSync(brokerConfig, JSON.stringify({ operators: [{ id: 'sandbox', issuer, clientId: 'broker-sandbox', apiRoot: issuer, prefixes: ['+'], allowInsecureHttp: true }] }));
-  const config = loadConfig({ DATA_DIR: data.dir, PUBLIC_URL: 'http://127.0.0.1:3000', SANDBOX: 'off', LOG_LEVEL: 'silent', BROKER_CONFIG: brokerConfig, SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'http://127.0.0.1:9/sms', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' });
+  const config = loadConfig({ ...RAISED_SMS_LIMITS, DATA_DIR: data.dir, PUBLIC_URL: 'http://127.0.0.1:3000', SANDBOX: 'off', LOG_LEVEL: 'silent', BROKER_CONFIG: brokerConfig, SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'http://127.0.0.1:9/sms', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' });
   const logger = createLogger({ level: 'silent', pretty: false });
   const { deps } = await buildDeps(config, { logger, operators: config.operators });
   const operator = config.operators[0];
@@ -62,6 +63,7 @@ try {
   await cost('start', 'PKCE S256 challenge, openid-client (WebCrypto, async)', () => client.calculatePKCECodeChallenge('x'.repeat(43)));
   await cost('start', 'PKCE S256 challenge, node:crypto createHash (sync)', () => createHash('sha256').update('x'.repeat(43)).digest('base64url'));
   await cost('start', 'operators.authorizationUrl (PKCE + buildAuthorizationUrl)', () => deps.operators.authorizationUrl(operator, { phoneNumber: '+34600000002', ...auth() }));
+  await cost('start', 'operators.beginAuthorization (state, nonce, PKCE verifier and challenge, URL)', () => deps.operators.beginAuthorization(operator, '+34600000002'));
   const sample = (await startVerification(deps, { phoneNumber: '+34600000002', network: 'unknown', ownerId: 'o' })).verification;
   await cost('start', 'store.createVerification (SQLite insert, JSON)', () => deps.store.createVerification({ ...sample, id: `vrf_${randomBytes(16).toString('base64url')}` }));
   await cost('start', 'store.saveAuthorizationState (SQLite insert, JSON)', () =>
@@ -94,6 +96,11 @@ try {
     n,
   );
   agent.destroy();
+  const lean = new LeanHttp();
+  const leanFetch = lean.fetchWithin(5000);
+  await cost('callback', 'lean fetch POST (node:http + WHATWG Response; what openid-client now uses)', async () => (await leanFetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b', redirect: 'manual' })).text(), n);
+  await cost('callback', 'LeanHttp.request POST (the Number Verification call now)', () => lean.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"phoneNumber":"+34600000002"}', timeoutMs: 5000 }), n);
+  lean.close();
   const key = await deps.keys.active('client-assertion');
   await cost('callback', `client assertion: sign a JWT (${key.alg}, jose)`, () =>
     new jose.SignJWT({ iss: 'broker-sandbox', sub: 'broker-sandbox', aud: issuer, jti: randomBytes(16).toString('hex') })

@@ -38,7 +38,6 @@ export async function buildDeps(
     keys,
     redirectUri: `${config.publicUrl}/callback`,
     timeoutMs: config.verification.operatorTimeoutMs,
-    http,
     metrics,
   });
   const deps: BrokerDeps = {

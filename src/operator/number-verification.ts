@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { OperatorConfig } from '../config/index.js';
 import { OperatorFailure } from './failure.js';
+import { ResponseTooLarge, type LeanHttp, type LeanRequest, type LeanResponse } from './lean-http.js';
 
 /**
  * Asks the operator whether the device behind the access token holds `phoneNumber`.
@@ -13,27 +13,27 @@ import { OperatorFailure } from './failure.js';
  * @see CAMARA Number Verification v2.1.0, /verify and /device-phone-number
  */
 export async function isNumberOnDevice(
-  http: AxiosInstance,
+  http: LeanHttp,
   operator: OperatorConfig,
   input: { accessToken: string; phoneNumber: string; correlator: string; timeoutMs: number },
 ): Promise<boolean> {
   const base = `${operator.apiRoot}${operator.apiVersionPath}`;
   const headers = { authorization: `Bearer ${input.accessToken}`, 'x-correlator': input.correlator, accept: 'application/json' };
-  const request = { headers, timeout: input.timeoutMs, validateStatus: () => true, maxRedirects: 0 };
-
-  const response = await callOperator(() =>
+  const request: LeanRequest =
     operator.mode === 'verify'
-      ? http.post(`${base}/verify`, verifyBody(operator, input.phoneNumber), request)
-      : http.get(`${base}/device-phone-number`, request),
-  );
-  if (response.status !== 200) throw failureFromResponse(response);
+      ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(verifyBody(operator, input.phoneNumber)), timeoutMs: input.timeoutMs }
+      : { method: 'GET', headers, timeoutMs: input.timeoutMs };
+
+  const response = await callOperator(http, operator.mode === 'verify' ? `${base}/verify` : `${base}/device-phone-number`, request);
+  const data = parseJson(response.body);
+  if (response.status !== 200) throw failureFromResponse(response.status, data);
 
   if (operator.mode === 'verify') {
-    const verified = response.data?.devicePhoneNumberVerified;
+    const verified = data?.devicePhoneNumberVerified;
     if (typeof verified !== 'boolean') throw new OperatorFailure('operator_error', 'verify answer without devicePhoneNumberVerified');
     return verified;
   }
-  const devicePhoneNumber = response.data?.devicePhoneNumber;
+  const devicePhoneNumber = data?.devicePhoneNumber;
   if (typeof devicePhoneNumber !== 'string') throw new OperatorFailure('operator_error', 'device-phone-number answer without devicePhoneNumber');
   return devicePhoneNumber === input.phoneNumber;
 }
@@ -46,28 +46,41 @@ function verifyBody(operator: OperatorConfig, phoneNumber: string) {
   return operator.hashPhoneNumber ? { hashedPhoneNumber: hashPhoneNumber(phoneNumber) } : { phoneNumber };
 }
 
-async function callOperator(call: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
+async function callOperator(http: LeanHttp, url: string, request: LeanRequest): Promise<LeanResponse> {
   try {
-    return await call();
+    return await http.request(url, request);
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+    if ((err as { name?: string }).name === 'TimeoutError') {
       throw new OperatorFailure('operator_timeout', 'the operator did not answer in time', {}, { cause: err });
     }
+    // an answer of that size is no CAMARA answer: a broken operator, not one that is down
+    if (err instanceof ResponseTooLarge) throw new OperatorFailure('operator_error', err.message, {}, { cause: err });
+    const code = (err as { code?: string }).code;
     throw new OperatorFailure('operator_unavailable', `cannot reach the operator (${code ?? 'network error'})`, {}, { cause: err });
   }
 }
 
+type OperatorAnswer = Record<string, unknown> | undefined;
+
+/** Like axios did: the body as JSON when it parses, whatever the content-type says; otherwise nothing. */
+function parseJson(body: Buffer): OperatorAnswer {
+  try {
+    const data: unknown = JSON.parse(body.toString('utf8'));
+    return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Maps an operator error answer onto a fallback reason, keeping the operator's own code for the event. */
-function failureFromResponse(response: AxiosResponse): OperatorFailure {
-  const body = response.data ?? {};
-  const code = body.code !== undefined ? String(body.code) : `HTTP_${response.status}`;
-  const detail = { status: response.status, operatorCode: code };
+function failureFromResponse(status: number, body: OperatorAnswer = {}): OperatorFailure {
+  const code = body.code !== undefined ? String(body.code) : `HTTP_${status}`;
+  const detail = { status, operatorCode: code };
   if (code === 'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK') {
     return new OperatorFailure('not_authenticated_by_mobile_network', 'the operator did not authenticate the device by its mobile network', detail);
   }
-  if (response.status >= 500 || response.status === 429 || code === '53') {
-    return new OperatorFailure('operator_unavailable', `the operator answered ${response.status}`, detail);
+  if (status >= 500 || status === 429 || code === '53') {
+    return new OperatorFailure('operator_unavailable', `the operator answered ${status}`, detail);
   }
-  return new OperatorFailure('operator_error', `the operator refused the request (${response.status} ${code})`, detail);
+  return new OperatorFailure('operator_error', `the operator refused the request (${status} ${code})`, detail);
 }
