@@ -62,7 +62,6 @@ try {
   await cost('start', 'state + nonce + PKCE verifier (openid-client random)', () => auth());
   await cost('start', 'PKCE S256 challenge, openid-client (WebCrypto, async)', () => client.calculatePKCECodeChallenge('x'.repeat(43)));
   await cost('start', 'PKCE S256 challenge, node:crypto createHash (sync)', () => createHash('sha256').update('x'.repeat(43)).digest('base64url'));
-  await cost('start', 'operators.authorizationUrl (PKCE + buildAuthorizationUrl)', () => deps.operators.authorizationUrl(operator, { phoneNumber: '+34600000002', ...auth() }));
   await cost('start', 'operators.beginAuthorization (state, nonce, PKCE verifier and challenge, URL)', () => deps.operators.beginAuthorization(operator, '+34600000002'));
   const sample = (await startVerification(deps, { phoneNumber: '+34600000002', network: 'unknown', ownerId: 'o' })).verification;
   await cost('start', 'store.createVerification (SQLite insert, JSON)', () => deps.store.createVerification({ ...sample, id: `vrf_${randomBytes(16).toString('base64url')}` }));

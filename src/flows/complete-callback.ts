@@ -79,7 +79,7 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
   }
 
   try {
-    const accessToken = await deps.operators.exchangeCode(operator, query, auth);
+    const accessToken = await deps.operators.completeAuthorization(operator, query, auth);
     const tokenEvent = event('token_exchanged', undefined, deps.now());
     const match = await deps.operators.isNumberOnDevice(operator, accessToken, current.phoneNumber, device.correlator);
     const done = deps.now();

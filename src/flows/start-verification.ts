@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as client from 'openid-client';
 import type { BrokerDeps } from '../deps.js';
 import type { VerificationStatus } from '../domain/lifecycle.js';
 import { event, type AuthorizationState, type NetworkHint, type Verification, type VerificationEvent } from '../domain/verification.js';
@@ -49,8 +48,8 @@ export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'opera
  *
  * Rules:
  * - the returnUrl is checked, then the start limits (per client network and per number) are taken;
- * - on cellular (or unknown) network, with an operator for the number, the operator's authorization request is
- *   prepared (state, nonce, PKCE verifier kept for the callback): `silent_auth_in_progress` with `authUrl`;
+ * - on cellular (or unknown) network, with an operator for the number, operator/ prepares its authorization
+ *   request and hands back an opaque state kept for the callback: `silent_auth_in_progress` with `authUrl`;
  * - on WiFi, for a caller that cannot follow redirects (`channel: sms`), with no operator, or when the
  *   operator's discovery fails: `fallback_required`, and the code goes out now only when `sms: 'send'`. A send
  *   the limits or the providers refuse is recorded on the verification, which stays fallback_required.
@@ -70,19 +69,19 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
     return afterSilentLeg(deps, input, await saveAs(deps, record, 'fallback_required', [...origin, fallbackEvent(reason, {}, now)]));
   }
 
-  const auth = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() };
-  let authUrl: URL;
+  let begun: Awaited<ReturnType<StartDeps['operators']['beginAuthorization']>>;
   try {
-    authUrl = await deps.operators.authorizationUrl(operator, { phoneNumber: input.phoneNumber, ...auth });
+    begun = await deps.operators.beginAuthorization(operator, input.phoneNumber);
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     deps.logger.warn({ verificationId: record.id, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
     const withOperator = { ...record, operatorId: operator.id };
     return afterSilentLeg(deps, input, await saveAs(deps, withOperator, 'fallback_required', [...origin, fallbackEvent(err.reason, err.detail, now)]));
   }
-  const authorization: AuthorizationState = { ...auth, verificationId: record.id, operatorId: operator.id, expiresAt: record.expiresAt };
+  // the operator's authorization state, opaque here, kept for the callback until the verification expires
+  const authorization: AuthorizationState = { ...begun.authState, verificationId: record.id, expiresAt: record.expiresAt };
   const inProgress = await saveAs(deps, { ...record, operatorId: operator.id }, 'silent_auth_in_progress', [...origin, event('operator_redirect', { operator: operator.id }, now)], authorization);
-  return { verification: inProgress, authUrl: authUrl.href };
+  return { verification: inProgress, authUrl: begun.url };
 }
 
 function newVerification(deps: StartDeps, input: StartInput, returnUrl: string | undefined, now: Date): Verification {

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import type { OperatorConfig } from '../config/index.js';
-import type { AuthorizationState } from '../domain/verification.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
@@ -99,16 +98,6 @@ export class OperatorClient {
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
     }
-  }
-
-  /** @deprecated use beginAuthorization, which makes state, nonce and PKCE verifier itself */
-  async authorizationUrl(operator: OperatorConfig, input: { phoneNumber: string; state: string; nonce: string; codeVerifier: string }): Promise<URL> {
-    return this.buildAuthorizationUrl(operator, input.phoneNumber, input);
-  }
-
-  /** @deprecated use completeAuthorization */
-  async exchangeCode(operator: OperatorConfig, callbackQuery: URLSearchParams, auth: AuthorizationState): Promise<string> {
-    return this.completeAuthorization(operator, callbackQuery, auth);
   }
 
   async isNumberOnDevice(operator: OperatorConfig, accessToken: string, phoneNumber: string, correlator: string): Promise<boolean> {
