@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { types } from 'node:util';
 import pino, { type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { maskPhoneNumber } from './phone.js';
 
 /**
@@ -96,6 +97,10 @@ function contextFields(_line: object, _level: number, logger: Logger): Record<st
  * flush on process exit, and sonic-boom's flushSync retries a write failing with EPIPE forever: a broker
  * whose log reader had gone (a closed pipe) hung inside process.exit and outlived SIGTERM. A synchronous
  * stream meets EPIPE on the write itself, and pino then drops the rest of the logs instead.
+ *
+ * Readable logs (`pretty`, the default with the sandbox) are formatted in this thread, line by line, into
+ * the same synchronous stdout: pino-pretty's transport would run in a worker and lose the last lines at
+ * process.exit ("shut down"), and would interleave them out of order with the SMS box printed beside them.
  */
 export function createLogger(options: { level: string; pretty: boolean; destination?: pino.DestinationStream }): Logger {
   const base: pino.LoggerOptions = {
@@ -104,8 +109,23 @@ export function createLogger(options: { level: string; pretty: boolean; destinat
     serializers: { err: serializeError },
     mixin: contextFields,
   };
-  if (options.pretty && !options.destination) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } });
-  }
-  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: true }));
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(base, options.pretty ? readable(destination, process.stdout.isTTY === true && !options.destination) : destination);
+}
+
+/** One readable line per log line: time, level, message; a request line reads `GET /path 200 12 ms`. */
+function readable(destination: pino.DestinationStream, colorize: boolean): pino.DestinationStream {
+  const format = prettyFactory({
+    colorize,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,req,res,responseTime',
+    messageFormat: (line, messageKey) => {
+      const message = String(line[messageKey] ?? '');
+      const { req, res, responseTime } = line as { req?: { method: string; path: string }; res?: { statusCode: number }; responseTime?: number };
+      if (!req || !res) return message;
+      return `${req.method} ${req.path} ${res.statusCode} ${responseTime ?? '?'} ms${message === 'request completed' ? '' : ` (${message})`}`;
+    },
+  });
+  return { write: (line: string) => void destination.write(format(line)) };
 }

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
   });
 
   printWelcome(config, sandbox, createdSecrets);
+  warnOfApplicationsWithoutWebhook(config, logger);
   installShutdown(server, logger, {
     timeoutMs: config.shutdownTimeoutMs,
     // a webhook attempt already on the wire gets its own deadline to be answered and recorded
@@ -81,12 +82,28 @@ function printWelcome(config: Readonly<Config>, sandbox: RunningSandbox | undefi
     `  Operator JWKS:   ${config.publicUrl}/.well-known/jwks.json`,
   ];
   if (sandbox) {
-    lines.push(`  Sandbox operator (development only): ${sandbox.issuer}`, `  Pick a sandbox SIM for this browser: ${sandbox.issuer}/sim`);
+    lines.push(
+      `  Sandbox operator (development only): ${sandbox.issuer}`,
+      `  Pick a sandbox SIM for this browser: ${sandbox.issuer}/sim`,
+      `  SMS codes: printed below in a box, and at ${config.publicUrl}/sandbox/inbox?phoneNumber=%2B<number>`,
+      `  Try the SMS flow from a terminal: BROKER=${config.publicUrl} scripts/sms-flow.sh +34600000020`,
+    );
   }
   if (createdSecrets.length) {
     lines.push('', `  Generated ${createdSecrets.join(', ')} into ${path.join(config.dataDir, 'secrets.json')} (readable by this user only).`);
   }
   console.log(lines.join('\n') + '\n');
+}
+
+/**
+ * Once at start rather than once per finished verification: without a URL every event is recorded as a
+ * failed delivery (replayable once a URL is set), which is expected in development and was a WARN per
+ * verification.
+ */
+function warnOfApplicationsWithoutWebhook(config: Readonly<Config>, logger: ReturnType<typeof createLogger>): void {
+  const applications = config.webhooks.applications.filter((app) => !app.url).map((app) => app.id);
+  if (!applications.length) return;
+  logger.warn({ applications }, 'no webhook URL configured (WEBHOOK_URL): verification events are recorded as failed deliveries, not sent; set one and replay them (docs/webhooks.md)');
 }
 
 /**

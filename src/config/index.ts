@@ -134,7 +134,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
     bodyLimit: env.BODY_LIMIT,
     cookieSecure: env.SESSION_COOKIE_SECURE === 'auto' ? publicUrl.startsWith('https:') : env.SESSION_COOKIE_SECURE === 'true',
     adminApiKey: env.ADMIN_API_KEY,
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY ?? sandboxEnabled },
     metrics: { enabled: env.METRICS, token: env.METRICS_TOKEN },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     verification: {

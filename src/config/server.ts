@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { boolVar, intVar, listVar, urlVar, type EnvDoc } from './env.js';
 
+/** like boolVar, but unset stays undefined: the default depends on other settings */
+const optionalBoolVar = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : ['true', '1', 'on', 'yes'].includes(v)));
+
 export const serverEnvSchema = z.object({
   PORT: intVar(3000, 0, 65535),
   HOST: z.string().optional(),
@@ -19,7 +26,8 @@ export const serverEnvSchema = z.object({
   SESSION_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   ADMIN_API_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: boolVar(false),
+  // unset: decided with the sandbox (config/index.ts), readable in development and JSON in production
+  LOG_PRETTY: optionalBoolVar(),
   METRICS: boolVar(false),
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   SHUTDOWN_TIMEOUT_MS: intVar(10000, 0, 600000),
@@ -37,7 +45,7 @@ export const serverEnvDoc: EnvDoc[] = [
   { name: 'SESSION_COOKIE_SECURE', default: 'auto', description: 'Secure session cookie: auto (when PUBLIC_URL is https), true or false.' },
   { name: 'ADMIN_API_KEY', default: '(generated into DATA_DIR)', description: 'Key for the admin endpoints (webhook deliveries) only, sent as `Authorization: Bearer …`; at least 24 characters. The facades have their own keys (COMPAT_WSO2_API_KEY, COMPAT_CLOUDSOFTPHONE_API_KEY).' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level.' },
-  { name: 'LOG_PRETTY', default: 'false', description: 'Human-readable logs for development instead of JSON.' },
+  { name: 'LOG_PRETTY', default: 'on with the sandbox', description: 'Human-readable log lines (time, level, message) instead of JSON. Unset: readable when the sandbox is on (development), JSON when it is off (production, where collectors parse the lines). false keeps JSON in development.' },
   { name: 'METRICS', default: 'off', description: 'Serve Prometheus metrics at GET /metrics (on/off). Off by default: this port faces devices and operators, and the metrics name operators, SMS providers and volumes.' },
   { name: 'METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (at least 24 characters). Unset with METRICS=on: /metrics is open, so keep it off the public network.' },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are cut.' },

@@ -69,6 +69,8 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
     deps.metrics.webhookAttempt(result.ok ? 'delivered' : result.nextAttemptAt ? 'retry' : 'failed');
     const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, eventType: delivery.eventType, attempt: delivery.attempts };
     if (result.ok) log.info({ ...fields, status: result.status }, 'webhook delivered');
+    // said once at start (main.ts), not once per finished verification
+    else if (!target) log.debug(fields, 'webhook event recorded as failed: no webhook URL configured');
     else if (result.nextAttemptAt) log.warn({ ...fields, status: result.status, error: result.error, nextAttemptAt: result.nextAttemptAt.toISOString() }, 'webhook attempt failed; will retry');
     else log.warn({ ...fields, status: result.status, error: result.error }, 'webhook delivery failed; no attempts left');
   }

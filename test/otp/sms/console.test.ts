@@ -3,7 +3,7 @@ import { ConsoleSmsProvider } from '../../../src/otp/sms/console.js';
 import { SandboxInbox } from '../../../src/otp/sms/sandbox-inbox.js';
 
 describe('ConsoleSmsProvider', () => {
-  it('prints the message on one line with the number masked, and records it in the inbox', async () => {
+  it('prints the message boxed, in one print under a heading with the number masked, and records it in the inbox', async () => {
     const inbox = new SandboxInbox();
     const lines: string[] = [];
     const provider = new ConsoleSmsProvider({ inbox, print: (line) => lines.push(line) });
@@ -13,13 +13,21 @@ describe('ConsoleSmsProvider', () => {
     expect(provider.name).toBe('console');
     expect(messageId).toMatch(/^console-/);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).not.toContain('\n');
-    expect(lines[0]).toContain('+3460*****02');
+    const [heading, ...box] = lines[0].split('\n');
+    expect(heading).toMatch(/^\[sms console\] to \+3460\*{5}02 \(console-[\w-]+\)$/);
+    expect(box).toEqual([expect.stringMatching(/^  ┌─+$/), '  │ Acme: code 123456.', '  │ ', '  │ @example.com #123456', expect.stringMatching(/^  └─+$/)]);
     expect(lines[0]).not.toContain('+34600000002');
-    expect(lines[0]).toContain('#123456');
     expect(inbox.list('+34600000002')).toEqual([
       { to: '+34600000002', body: 'Acme: code 123456.\n\n@example.com #123456', sentAt: expect.any(String) },
     ]);
+  });
+
+  it('a message cannot move the terminal: control characters are printed as ?', async () => {
+    const lines: string[] = [];
+    const provider = new ConsoleSmsProvider({ inbox: new SandboxInbox(), print: (line) => lines.push(line) });
+    await provider.send({ to: '+34600000002', body: 'Brand\u001b[2J\r: code 123456' });
+    expect(lines[0]).toContain('  │ Brand?[2J?: code 123456');
+    expect(lines[0]).not.toMatch(/[\u001b\r]/);
   });
 });
 
