@@ -1,11 +1,11 @@
 import type { BrokerDeps } from '../../deps.js';
 import { event, type OtpState, type Verification } from '../../domain/verification.js';
-import { BrokerError, Conflict, NotFound, TooManyRequests, VerificationExpired } from '../../errors.js';
+import { BrokerError, Conflict, InvalidArgument, NotFound, TooManyRequests, VerificationExpired } from '../../errors.js';
 import { generateCode, hashCode } from '../../otp/code.js';
 import { chooseLanguage, renderOtpMessage } from '../../otp/messages.js';
 import { AllSmsProvidersFailed, SmsProviderFailed, sendWithFailover } from '../../otp/sms/index.js';
 import type { Metrics } from '../../metrics/index.js';
-import { maskPhoneNumber } from '../../phone.js';
+import { canReceiveSms, maskPhoneNumber } from '../../phone.js';
 import { isPastExpiry, noted } from '../outcomes.js';
 
 export interface SendContext {
@@ -30,6 +30,11 @@ export async function sendCode(deps: BrokerDeps, id: string, ctx: SendContext): 
   const before = await deps.store.getVerification(id);
   if (!before) throw new NotFound('The verification does not exist.');
   checkSendable(deps, before, deps.metrics);
+  if (!canReceiveSms(before.phoneNumber)) {
+    // a landline (a +34 91 number got a text): nothing can arrive, and sending costs money
+    await deps.store.updateVerification(id, noted([event('sms_refused', { code: 'NOT_A_MOBILE_NUMBER' }, deps.now())], deps.now()));
+    throw new InvalidArgument('This number is a landline, which cannot receive a code by SMS. Use a mobile number.');
+  }
 
   let reservation: { release(): Promise<void> };
   try {
