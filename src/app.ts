@@ -43,6 +43,8 @@ export function createApp(deps: BrokerDeps, options: AppOptions = {}): Express {
   if (options.publicDir) {
     app.get('/vendor/libphonenumber-max.js', (_req, res) => res.sendFile(PHONE_BUNDLE, { maxAge: '1h' }));
     app.use(express.static(options.publicDir, { index: 'index.html', maxAge: '5m' }));
+    // the docs the sample's "next steps" link to, as plain text (they are Markdown; nothing renders them here)
+    app.use('/docs', express.static(path.resolve(options.publicDir, '..', 'docs'), { index: false, maxAge: '5m', setHeaders: (res) => res.type('text/plain; charset=utf-8') }));
   }
   app.use(notFound);
   app.use(errorHandler(deps.logger));
