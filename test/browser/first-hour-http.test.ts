@@ -212,3 +212,20 @@ describe('SMS only to numbers that can receive one', () => {
     expect(messages[0].body).toContain('your verification code');
   });
 });
+
+describe("the SIM picker's way back to the sample", () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker();
+  });
+  afterAll(() => broker.close());
+
+  it('links back to the page it came from on the broker, and never to another site', async () => {
+    const picker = (back: string) => get(`${broker.sandbox!.issuer}/sim?${new URLSearchParams({ back })}`, {});
+    const own = await picker(`${broker.url}/otp.html?verificationId=abcd`);
+    expect(own.text).toContain(`href="${broker.url}/otp.html?verificationId=abcd"`);
+    const foreign = await picker('https://evil.example/phish');
+    expect(foreign.text).not.toContain('evil.example');
+    expect(foreign.text).toContain(`href="${broker.url}/"`);
+  });
+});

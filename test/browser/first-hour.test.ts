@@ -39,6 +39,12 @@ maybe('the first hour with the sample pages', () => {
     expect(problems).toEqual([]);
   });
 
+  it('opened at http://localhost while PUBLIC_URL is 127.0.0.1, the page moves to PUBLIC_URL before any session starts', async () => {
+    const { page } = browser;
+    await page.goto(`${broker.url.replace('127.0.0.1', 'localhost')}/`);
+    expect(new URL(page.url()).origin).toBe(broker.url);
+  });
+
   it('an en-US browser typing a UK national number is told to pick the UK, and a +34 91 landline is refused', async () => {
     const { page } = browser;
     await page.goto(`${broker.url}/`);
