@@ -26,3 +26,17 @@ export function maskPhoneNumber(e164: string): string {
   if (e164.length <= 7) return e164.slice(0, 2) + '*'.repeat(Math.max(0, e164.length - 2));
   return e164.slice(0, 5) + '*'.repeat(e164.length - 7) + e164.slice(-2);
 }
+
+/** Number types that cannot receive a text (or that only cost money when texted: premium, shared cost). */
+const NOT_TEXTABLE = new Set(['FIXED_LINE', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST', 'UAN', 'VOICEMAIL']);
+
+/**
+ * Whether an SMS to this number can arrive, per libphonenumber-js's max metadata. Rules: a number known to be a
+ * landline (e.g. +34 91…), toll-free, premium-rate, shared-cost, UAN or voicemail number cannot; a mobile, a
+ * "fixed line or mobile" (the US and Canada do not tell them apart), a personal, VoIP or pager number, or one
+ * whose type is unknown, can: refusing what we cannot classify would lock real people out.
+ */
+export function canReceiveSms(e164: string): boolean {
+  const type = parsePhoneNumberFromString(e164)?.getType();
+  return type === undefined || !NOT_TEXTABLE.has(type);
+}

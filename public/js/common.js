@@ -120,6 +120,33 @@ export function formatDateTime(iso) {
     : date.toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** Seconds the broker asked to wait (Retry-After, or retryAfter in the body), or undefined. */
+export function retryAfterSeconds(err) {
+  const seconds = Number(err.headers?.get?.('retry-after')) || Number(err.body?.retryAfter);
+  return seconds > 0 ? seconds : undefined;
+}
+
+/** 3600 → "about 1 hour", 90 → "2 minutes", 20 → "20 seconds": a wait in words. */
+export function formatWait(seconds) {
+  if (seconds >= 5400) return `about ${Math.round(seconds / 3600)} hours`;
+  if (seconds >= 3000) return 'about 1 hour';
+  if (seconds >= 90) return `${Math.ceil(seconds / 60)} minutes`;
+  if (seconds >= 60) return '1 minute';
+  return `${Math.ceil(seconds)} seconds`;
+}
+
+/** A refusal for too many requests in the broker's own words, with how long to wait. */
+export function describeTooMany(err) {
+  const seconds = retryAfterSeconds(err);
+  const reason = err.message || 'Too many requests.';
+  return seconds ? `${reason.replace(/[.;]?\s*try again later\.?$/i, '.')} Try again in ${formatWait(seconds)}.` : reason;
+}
+
+/** The language of the page, passed to the broker so the SMS is in the same one. */
+export function pageLanguage() {
+  return (document.documentElement.lang || 'en').slice(0, 2);
+}
+
 /** 75 → "1:15" */
 export function formatCountdown(seconds) {
   const s = Math.max(0, Math.ceil(seconds));
@@ -146,7 +173,7 @@ export const REASON_LABELS = {
   network_wifi: 'the device is on WiFi, so the operator cannot see it',
   no_operator: 'no mobile operator supports silent verification for this number',
   number_mismatch: 'the SIM in this device has another number',
-  access_denied: 'the operator refused the check',
+  access_denied: 'the operator did not recognise this device on its mobile network (it is on WiFi, or the check was refused)',
   authorization_error: 'the operator could not authenticate the device',
   not_authenticated_by_mobile_network: 'the device was not authenticated by the mobile network',
   token_exchange_failed: 'the operator token exchange failed',

@@ -15,6 +15,10 @@ async function start() {
   $('#dev').hidden = false;
   if (info.simPickerUrl) $('#sim-picker').href = info.simPickerUrl;
   $('#sims-line').textContent = info.sims?.length ? `Sandbox SIMs: ${info.sims.map((s) => s.number).join(', ')}. Texts land in the sandbox inbox (${info.inboxUrl}?phoneNumber=…).` : '';
+  if (!info.webhookUrlConfigured) {
+    $('#webhook-banner').hidden = false;
+    $('#receiver-env').textContent = `WEBHOOK_URL=${info.webhookReceiverUrl}`;
+  }
   $('#refresh').addEventListener('click', refresh);
   $('#auto').addEventListener('change', schedule);
   await refresh();
@@ -23,9 +27,10 @@ async function start() {
 async function refresh() {
   clearTimeout(timer);
   try {
-    const [{ verifications }, { deliveries }] = await Promise.all([api('/sandbox/verifications'), api('/sandbox/deliveries')]);
+    const [{ verifications }, { deliveries }, { received }] = await Promise.all([api('/sandbox/verifications'), api('/sandbox/deliveries'), api('/sandbox/webhooks')]);
     renderVerifications(verifications);
     renderDeliveries(deliveries);
+    renderReceived(received);
     say($('#message'), '');
     $('#updated').textContent = `Updated ${formatTime(new Date().toISOString())}`;
   } catch (err) {
@@ -82,10 +87,40 @@ function deliveryItem(d, open) {
   const outcome = d.status === 'delivered'
     ? `HTTP ${d.lastStatus ?? 'ok'} · ${formatTime(d.deliveredAt ?? d.createdAt)}`
     : d.lastError ? `last try: ${d.lastStatus ? `HTTP ${d.lastStatus}, ` : ''}${d.lastError}` : `next try ${formatTime(d.nextAttemptAt)}`;
+  const finished = d.status === 'delivered' || d.status === 'failed';
+  const replay = finished && el('button', { type: 'button', class: 'button small secondary', 'data-replay': d.id, 'aria-label': `Replay ${d.eventType} ${d.id}` }, 'Replay');
+  if (replay) replay.addEventListener('click', () => replayDelivery(d.id, replay));
   return el('li', { class: 'record' },
     el('div', { class: 'top' }, el('strong', { class: 'mono' }, d.eventType), el('span', { class: `badge ${d.status}` }, d.status)),
     el('div', { class: 'line' }, `${d.attempts} attempt${d.attempts === 1 ? '' : 's'} · ${outcome}`),
+    replay,
     el('div', { class: 'line' }, formatDateTime(d.createdAt)),
     el('div', { class: 'id' }, d.id),
     el('details', { 'data-id': d.id, open }, el('summary', {}, 'Payload'), el('pre', { class: 'json' }, JSON.stringify(d.payload, null, 2))));
+}
+
+/** Sends a finished delivery again (same webhook-id), then refreshes to show the new attempt. */
+async function replayDelivery(id, button) {
+  button.disabled = true;
+  button.textContent = 'Replaying…';
+  try {
+    await api(`/sandbox/deliveries/${encodeURIComponent(id)}/replay`, { method: 'POST', body: {} });
+    say($('#message'), 'The delivery is due again; the worker sends it within a second.', 'success', 'Replayed.');
+  } catch (err) {
+    say($('#message'), err.message, 'error', 'Could not replay.');
+  }
+  setTimeout(refresh, 1200);
+}
+
+function renderReceived(list) {
+  $('#received-count').textContent = `${list.length} shown`;
+  $('#received').replaceChildren(
+    ...(list.length
+      ? list.map((w) => el('li', { class: 'record' },
+        el('div', { class: 'top' }, el('strong', { class: 'mono' }, w.eventType), el('span', { class: `badge ${w.signatureValid ? 'delivered' : 'failed'}` }, w.signatureValid ? 'signature valid' : 'bad signature')),
+        el('div', { class: 'line' }, formatDateTime(w.receivedAt)),
+        el('div', { class: 'id' }, w.webhookId),
+        el('details', {}, el('summary', {}, 'Event'), el('pre', { class: 'json' }, JSON.stringify(w.event, null, 2)))))
+      : [el('li', { class: 'empty' }, 'Nothing received yet. Point WEBHOOK_URL at /sandbox/webhooks to see events arrive here.')]),
+  );
 }

@@ -24,7 +24,7 @@ export function describeEvent(e) {
     case 'sms_failed':
       return { title: 'The SMS could not be sent', tone: 'bad' };
     case 'sms_refused':
-      return { title: 'SMS refused', detail: d.code ? String(d.code) : '', tone: 'bad' };
+      return { title: 'SMS refused', detail: d.code === 'NOT_A_MOBILE_NUMBER' ? 'a landline cannot receive a text' : d.code ? String(d.code) : '', tone: 'bad' };
     case 'code_checked':
       return d.result === 'match'
         ? { title: 'Code checked: correct', detail: d.attempt ? `attempt ${d.attempt}` : '', tone: 'ok' }
@@ -42,12 +42,22 @@ export function describeEvent(e) {
     case 'expired':
       return { title: 'Verification expired', tone: 'bad' };
     case 'webhook_delivered':
-      return { title: 'Webhook delivered to your backend', detail: detailText(d), tone: 'ok' };
+      return { title: 'Webhook delivered to your backend', detail: webhookDetail(d), tone: 'ok' };
+    case 'webhook_attempt_failed':
+      return { title: 'Webhook attempt failed; it will be retried', detail: webhookDetail(d), tone: 'bad' };
+    case 'webhook_failed':
+      return { title: 'Webhook failed: no attempts left', detail: webhookDetail(d), tone: 'bad' };
+    case 'webhook_not_sent':
+      return { title: 'Webhook not sent: WEBHOOK_URL is not set', detail: `${d.event ?? ''} · set WEBHOOK_URL and replay it from the developer page`, tone: 'bad' };
     case 'rate_limited':
       return { title: 'Refused: too many requests', detail: detailText(d), tone: 'bad' };
     default:
       return { title: e.type.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase()), detail: detailText(d) };
   }
+}
+
+function webhookDetail(d) {
+  return [d.event, d.status && `HTTP ${d.status}`, d.attempt && `attempt ${d.attempt}`].filter(Boolean).join(' · ');
 }
 
 function detailText(d) {

@@ -1,5 +1,5 @@
 // index.html: phone number and network, then the silent leg (a top-level trip to the operator) or SMS.
-import { $, api, el, rememberNumber, revealSandbox, say } from './common.js';
+import { $, api, describeTooMany, el, pageLanguage, rememberNumber, revealSandbox, say } from './common.js';
 import { COUNTRIES, defaultCountry, toE164 } from './phone-input.js';
 
 const form = $('#start-form');
@@ -17,7 +17,8 @@ preselectNetwork();
 
 revealSandbox().then((info) => {
   if (!info) return;
-  if (info.simPickerUrl) $('#sim-picker').href = info.simPickerUrl;
+  warnOfAnotherHost(info.publicUrl);
+  if (info.simPickerUrl) $('#sim-picker').href = `${info.simPickerUrl}?${new URLSearchParams({ back: location.href })}`;
   else $('#sim-picker').closest('p').hidden = true;
   const chips = $('#sims');
   for (const { number } of info.sims ?? []) {
@@ -53,8 +54,8 @@ form.addEventListener('submit', async (event) => {
   showProgress(network === 'wifi' ? 'sms' : 'operator');
   try {
     const started = network === 'wifi'
-      ? await api('/v1/verifications', { method: 'POST', body: { phoneNumber: parsed.e164, network: 'wifi' } })
-      : await api(`/login?${new URLSearchParams({ phoneNumber: parsed.e164, network })}`);
+      ? await api('/v1/verifications', { method: 'POST', body: { phoneNumber: parsed.e164, network: 'wifi', lang: pageLanguage() } })
+      : await api(`/login?${new URLSearchParams({ phoneNumber: parsed.e164, network, lang: pageLanguage() })}`);
     rememberNumber(started.verificationId, parsed.e164);
     advanceProgress(started.authUrl ? 'operator' : 'sms');
     if (!started.authUrl && started.status === 'fallback_required') {
@@ -76,7 +77,8 @@ form.addEventListener('submit', async (event) => {
       phoneError.textContent = err.message;
       phone.focus();
     } else if (err.code === 'TOO_MANY_REQUESTS') {
-      say(message, 'Too many verifications from this device. Wait a minute and try again.', 'error');
+      say(message, describeTooMany(err), 'error', 'Not now.');
+      message.focus();
     } else {
       say(message, err.message, 'error', 'We could not start the verification.');
     }
@@ -104,9 +106,7 @@ function check({ quiet = false } = {}) {
   }
   phone.removeAttribute('aria-invalid');
   phoneError.textContent = '';
-  if (parsed.country && phone.value.trim().match(/^(\+|00)/) && COUNTRIES.find((c) => c.iso === country.value)?.dial !== parsed.country.dial) {
-    country.value = parsed.country.iso;
-  }
+  if (parsed.country && parsed.country.iso !== country.value && phone.value.trim().match(/^(\+|00)/)) country.value = parsed.country.iso;
   countryHint.textContent = `${parsed.country ? parsed.country.name + ' · ' : ''}we will verify ${parsed.e164}`;
   return parsed;
 }
@@ -147,6 +147,16 @@ function setProgressText(kind) {
 function showForm() {
   $('#start').hidden = false;
   $('#progress').hidden = true;
+}
+
+/**
+ * The operator sends the phone back to PUBLIC_URL/callback after the silent check. A phone on the LAN that
+ * opened this page at another address (http://192.168.1.5:3000 while PUBLIC_URL is localhost) would be sent
+ * to a host it cannot reach, or that does not hold its session: say so before it happens.
+ */
+function warnOfAnotherHost(publicUrl) {
+  if (!publicUrl || new URL(publicUrl).origin === location.origin) return;
+  say($('#host-warning'), ` The operator sends the phone back to ${publicUrl}/callback, which this device may not reach, and the session of this page lives at ${location.origin}. Restart the broker with PUBLIC_URL=${location.origin} to verify from here.`, 'info', `You opened this page at ${location.origin}, but the broker's PUBLIC_URL is ${publicUrl}.`);
 }
 
 /** Where the browser tells (Chrome on Android), start from the connection it is on. */

@@ -1,5 +1,5 @@
 // otp.html: the SMS leg. Starts it when needed, checks the code, resends with a countdown, explains refusals.
-import { $, api, describeReason, el, formatCountdown, formatTime, rememberedNumber, revealSandbox, say, verificationIdFromUrl } from './common.js';
+import { $, api, describeReason, describeTooMany, el, formatCountdown, formatTime, rememberedNumber, retryAfterSeconds, revealSandbox, say, verificationIdFromUrl } from './common.js';
 
 const id = verificationIdFromUrl();
 const form = $('#code-form');
@@ -12,7 +12,7 @@ const resend = $('#resend');
 const resendStatus = $('#resend-status');
 
 /** Clock of the SMS leg, in this browser's time. */
-const state = { nextResendAt: 0, expiresAt: 0, sendsRemaining: undefined, done: false, createdAt: undefined };
+const state = { nextResendAt: 0, expiresAt: 0, sendsRemaining: undefined, done: false, createdAt: undefined, verificationExpiresAt: 0 };
 
 main();
 
@@ -79,10 +79,18 @@ function show(v) {
 
   const number = rememberedNumber(id) ?? v.phoneNumber;
   $('#otp-lead').textContent = `We sent a code by SMS to ${number}. It can take a few seconds to arrive.`;
+  const why = fallbackReason(v);
+  $('#why-sms').textContent = why ? `Why a code: ${describeReason(why)}.` : '';
+  state.verificationExpiresAt = Date.parse(v.expiresAt) || 0;
   form.hidden = false;
   $('#resend-block').hidden = false;
   applyOtp(v.otp);
   codeInput.focus();
+}
+
+/** Why the silent leg gave way to SMS (kept on the timeline for good). */
+function fallbackReason(v) {
+  return v.events?.find((e) => e.type === 'fallback_required')?.detail?.reason ?? (v.status === 'fallback_required' ? v.reason : undefined);
 }
 
 /** otp: {attemptsRemaining, expiresAt, nextResendAt, sendsRemaining} from the broker */
@@ -104,6 +112,10 @@ function showAttempts(n) {
 function tick() {
   if (state.done) return;
   const now = Date.now();
+  // the whole verification ran out: no code can verify it any more, so no Confirm and no Resend
+  if (state.verificationExpiresAt && now >= state.verificationExpiresAt) {
+    return stop('This verification has expired: no code can complete it now.', 'Start again to get a new code.', 'Verification expired');
+  }
   if (state.expiresAt) {
     const left = (state.expiresAt - now) / 1000;
     expiry.textContent = left > 0 ? `Code valid for ${formatCountdown(left)}` : 'Code expired';
@@ -173,9 +185,9 @@ resend.addEventListener('click', async () => {
     applyOtp(sent.verification?.otp ?? sent);
   } catch (err) {
     if (err.code === 'TOO_MANY_REQUESTS') {
-      const seconds = Number(err.headers?.get('retry-after')) || Number(err.body.retryAfter) || 30;
+      const seconds = retryAfterSeconds(err) ?? 30;
       state.nextResendAt = Date.now() + seconds * 1000;
-      resendStatus.textContent = `Please wait ${formatCountdown(seconds)} before asking for another code.`;
+      resendStatus.textContent = describeTooMany(err);
     } else {
       explain(err);
     }
@@ -219,7 +231,8 @@ function explain(err) {
     case 'SMS_UNAVAILABLE':
       return say(message, 'Our SMS service is not available right now. Try again in a few minutes.', 'error', 'We could not send the SMS.');
     case 'TOO_MANY_REQUESTS':
-      return say(message, 'Too many requests from this device. Wait a minute and try again.', 'error');
+      // the broker says which limit (this number, this network, …) and for how long: repeat it, do not guess
+      return say(message, describeTooMany(err), 'error', 'No code was sent.');
     case 'INVALID_ARGUMENT':
       codeInput.setAttribute('aria-invalid', 'true');
       codeError.textContent = err.message;
@@ -239,8 +252,11 @@ function stop(text, next, title = 'We cannot continue') {
   $('#other-number').hidden = true;
   $('#otp-title').textContent = title;
   $('#otp-lead').textContent = next;
+  $('#why-sms').textContent = '';
   say(message, text, 'error');
   document.title = `${title} · Number Verify`;
+  // the focused field or button just disappeared: keyboard and screen-reader users land on the new title
+  $('#otp-title').focus();
 }
 
 function resultUrl(status) {

@@ -58,7 +58,9 @@ async function load() {
       return location.replace(`otp.html?${new URLSearchParams({ verificationId: id, status: v.status })}`);
     }
     // keep watching a little: an unfinished verification, or the webhook that follows a finished one
-    const waitingForWebhook = FINAL.has(v.status) && !v.events.some((e) => e.type === 'webhook_delivered');
+    // the broker notes each delivery's outcome (webhook_delivered, webhook_attempt_failed, webhook_failed,
+    // webhook_not_sent): wait for the first, which comes within a second of the end when a receiver answers
+    const waitingForWebhook = FINAL.has(v.status) && !v.events.some((e) => e.type.startsWith('webhook_'));
     if ((!FINAL.has(v.status) && polls < 60) || (waitingForWebhook && polls < 10)) {
       polls++;
       await new Promise((resolve) => setTimeout(resolve, FINAL.has(v.status) ? 2000 : 1000));
@@ -93,7 +95,7 @@ function render(v) {
     ['Phone number', v.phoneNumber],
     ['Method', by],
     v.operator && ['Operator', v.operator],
-    ['Network', v.network],
+    ['Network (as the page was told)', v.network],
     fallbackReason(v) && ['Why SMS', describeReason(fallbackReason(v))],
     v.reason && v.status !== 'verified' && v.reason !== fallbackReason(v) && ['Reason', describeReason(v.reason)],
     ['Started', formatDateTime(v.createdAt)],
@@ -139,7 +141,28 @@ function renderToken(token) {
     }),
   );
   $('#token-json').textContent = `// header\n${JSON.stringify(decoded.header, null, 2)}\n// claims\n${JSON.stringify(decoded.claims, null, 2)}`;
-  $('#token-raw').textContent = token.replace(/\./g, '.\n');
+  // the token as is: a line break after each dot would make a copied token invalid (CSS wraps it instead)
+  $('#token-raw').textContent = token;
+  $('#next-steps').hidden = false;
+}
+
+/** Copy buttons: [data-copy="#selector"] copies that element's text, and says so. */
+for (const button of document.querySelectorAll('[data-copy]')) {
+  button.addEventListener('click', async () => {
+    const text = $(button.dataset.copy)?.textContent ?? '';
+    const status = $(`#${button.getAttribute('aria-describedby')}`);
+    try {
+      await navigator.clipboard.writeText(text);
+      if (status) status.textContent = 'Copied.';
+    } catch {
+      // no clipboard permission (http on a LAN address is not a secure context): select it for Ctrl+C
+      const range = document.createRange();
+      range.selectNodeContents($(button.dataset.copy));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      if (status) status.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
+    }
+  });
 }
 
 function renderTimeline(events) {

@@ -25,15 +25,16 @@ export function sandboxDeliveries(deps: BrokerDeps): RequestHandler {
 /** the admin view, with the payload masked for a shared screen */
 function sandboxDeliveryView(d: Delivery) {
   const { event, ...rest } = deliveryView(d);
-  return { ...rest, payload: redact(event) };
+  return { ...rest, payload: redactForScreen(event) };
 }
 
-function redact(value: unknown): unknown {
+/** masks every E.164 string and withholds secret-looking fields, at any depth */
+export function redactForScreen(value: unknown): unknown {
   if (typeof value === 'string') return E164.test(value) ? maskPhoneNumber(value) : value;
-  if (Array.isArray(value)) return value.map(redact);
+  if (Array.isArray(value)) return value.map(redactForScreen);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? '(withheld)' : redact(inner)]),
+      Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? '(withheld)' : redactForScreen(inner)]),
     );
   }
   return value;

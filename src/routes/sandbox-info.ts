@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
+import { SANDBOX_WEBHOOKS_PATH } from './sandbox-webhooks.js';
 
 /**
  * GET /sandbox/info (sandbox only): what the sample pages need to offer the sandbox's helpers, namely the
@@ -10,11 +11,16 @@ export function sandboxInfo(deps: BrokerDeps): RequestHandler {
   return (_req, res) => {
     const issuer = deps.operators.byId('sandbox')?.issuer;
     const numbers = [...new Set(Object.values(deps.config.sandbox.sims))];
+    const defaultApp = deps.config.webhooks.applications.find((a) => a.id === deps.config.verification.applicationId);
     res.set('Cache-Control', 'no-store').json({
       sandbox: true,
       simPickerUrl: issuer ? `${issuer.replace(/\/$/, '')}/sim` : null,
       sims: numbers.map((number) => ({ number })),
       inboxUrl: '/sandbox/inbox',
+      // the pages compare it with their own address: a phone on the LAN at another host is told why the silent leg fails
+      publicUrl: deps.config.publicUrl,
+      webhookUrlConfigured: Boolean(defaultApp?.url),
+      webhookReceiverUrl: `${deps.config.publicUrl.replace(/\/$/, '')}${SANDBOX_WEBHOOKS_PATH}`,
     });
   };
 }

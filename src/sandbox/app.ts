@@ -21,7 +21,9 @@ export interface SandboxAppDependencies {
 
 /** Builds the sandbox's HTTP app; it never listens (see `startSandboxOperator`). */
 export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAppDependencies): Express {
-  const { sims, faults, logger } = settings;
+  const { sims, faults, logger, clients } = settings;
+  // the sample pages that may be linked back to: the origins of the clients' redirect URIs (the broker)
+  const sampleOrigins = [...new Set(clients.flatMap((c) => c.redirectUris.map((uri) => new URL(uri).origin)))];
   const app = express();
   app.disable('x-powered-by');
   // the device is whoever the TCP connection comes from; X-Forwarded-For must never speak for it
@@ -29,7 +31,7 @@ export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAp
 
   const authorization = provider.pathFor('authorization');
 
-  app.use(createSimPickerRouter({ issuer, sims }));                                     // GET, POST /sim
+  app.use(createSimPickerRouter({ issuer, sims, sampleOrigins }));                      // GET, POST /sim
   app.use(createInteractionRouter({ provider, sims, logger }));                        // GET /interaction/:uid
   app.use(NUMBER_VERIFICATION_PATH, createNumberVerificationRouter({ issuer, keys, faults })); // POST /verify, GET /device-phone-number
   app.get([authorization, `${authorization}/:uid`], forgetEarlierLogin(provider.cookieName('session')));

@@ -10,6 +10,8 @@ export interface SimPickerView {
   byAddress: SimChoice;
   /** A same-origin path to return to after choosing, already checked. */
   next: string | undefined;
+  /** the sample page to go back to (already checked against the relying parties' origins) */
+  back?: string;
   error?: string;
 }
 
@@ -21,6 +23,9 @@ main { max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
 form { background: #fff; border: 1px solid #d8dce3; border-radius: 8px; padding: 1rem; margin: 1rem 0; }
 h2 { font-size: 1rem; margin: 0 0 .5rem; }
 button { display: block; width: 100%; margin: .4rem 0; padding: .6rem; font: inherit; cursor: pointer; }
+button[aria-pressed=true] { font-weight: 700; border: 2px solid #1d7a3a; background: #e3f4e8; }
+.back { display: inline-block; margin: .5rem 0; font-weight: 600; }
+.note { color: #4a5261; font-size: .9375rem; }
 input[type=tel] { width: 100%; box-sizing: border-box; padding: .5rem; font: inherit; }
 `;
 
@@ -37,10 +42,19 @@ export const SIM_PICKER_CSP = [
 ].join('; ');
 
 export function renderSimPickerPage(view: SimPickerView): string {
-  const next = view.next === undefined ? '' : `<input type="hidden" name="next" value="${escapeHtml(view.next)}">`;
+  const next =
+    (view.next === undefined ? '' : `<input type="hidden" name="next" value="${escapeHtml(view.next)}">`) +
+    (view.back === undefined ? '' : `<input type="hidden" name="back" value="${escapeHtml(view.back)}">`);
+  const chosen = view.current;
+  const pressed = (is: boolean) => `aria-pressed="${is}"`;
   const simButtons = view.sims
-    .map((sim) => `<button name="choice" value="${escapeHtml(sim)}">Cellular with SIM ${escapeHtml(sim)}</button>`)
+    .map((sim) => {
+      const isChosen = chosen?.network === 'cellular' && chosen.phoneNumber === sim;
+      return `<button name="choice" value="${escapeHtml(sim)}" ${pressed(isChosen)}>Cellular with SIM ${escapeHtml(sim)}${isChosen ? ' ✓ chosen' : ''}</button>`;
+    })
     .join('\n    ');
+  const wifiChosen = chosen?.network === 'wifi';
+  const back = view.back === undefined ? '' : `<a class="back" href="${escapeHtml(view.back)}">← Back to the sample</a>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -51,6 +65,7 @@ export function renderSimPickerPage(view: SimPickerView): string {
 </head>
 <body>
 <main>
+  ${back}
   <p class="sandbox">SANDBOX OPERATOR, for development and tests only. This is not a real mobile operator:
   no real SIM or phone number is checked here.</p>
   <h1>Which network is this browser on?</h1>
@@ -75,9 +90,11 @@ export function renderSimPickerPage(view: SimPickerView): string {
   <form method="post" action="/sim">
     ${next}
     <h2>No mobile network</h2>
-    <button name="choice" value="wifi">WiFi (no mobile network)</button>
+    <p class="note">No SIM means SMS: the operator cannot see a device on WiFi, so the sample texts a code instead.</p>
+    <button name="choice" value="wifi" ${pressed(wifiChosen)}>WiFi (no mobile network)${wifiChosen ? ' ✓ chosen' : ''}</button>
     <button name="choice" value="address">Forget my choice (use this connection's address)</button>
   </form>
+  ${back}
 </main>
 </body>
 </html>

@@ -11,6 +11,8 @@ export const SIM_PICKER_PATH = '/sim';
 interface SimPickerDependencies {
   issuer: string;
   sims: ReadonlyMap<string, string>;
+  /** origins of the relying parties (the broker's sample pages); "back to the sample" may only lead there */
+  sampleOrigins?: readonly string[];
 }
 
 /**
@@ -19,7 +21,7 @@ interface SimPickerDependencies {
  *
  * @see https://github.com/camaraproject/NumberVerification (Network-Based Authentication)
  */
-export function createSimPickerRouter({ issuer, sims }: SimPickerDependencies): Router {
+export function createSimPickerRouter({ issuer, sims, sampleOrigins = [] }: SimPickerDependencies): Router {
   const router = Router();
   const simNumbers = [...new Set(sims.values())];
   const render = (req: Request, res: Response, status: number, error?: string) => {
@@ -28,6 +30,7 @@ export function createSimPickerRouter({ issuer, sims }: SimPickerDependencies): 
       current: readSimChoice(req),
       byAddress: identifyDeviceByAddress(req.socket.remoteAddress, sims),
       next: sameOriginPath(req.body?.next ?? req.query.next, issuer),
+      back: sampleUrl(req.body?.back ?? req.query.back, sampleOrigins),
       error,
     });
     res.status(status).set({ 'Content-Security-Policy': SIM_PICKER_CSP, 'Cache-Control': 'no-store' }).type('html').send(page);
@@ -40,7 +43,9 @@ export function createSimPickerRouter({ issuer, sims }: SimPickerDependencies): 
     const choice = parseChoice(req.body ?? {});
     if (choice === 'invalid') return render(req, res, 400, 'That is not a phone number in E.164 format, e.g. +34600000009.');
     res.setHeader('Set-Cookie', simChoiceCookie(choice));
-    res.redirect(303, sameOriginPath(req.body?.next, issuer) ?? SIM_PICKER_PATH);
+    const back = sampleUrl(req.body?.back, sampleOrigins);
+    const again = back && req.body?.back ? `${SIM_PICKER_PATH}?${new URLSearchParams({ back })}` : SIM_PICKER_PATH;
+    res.redirect(303, sameOriginPath(req.body?.next, issuer) ?? again);
   });
 
   return router;
@@ -65,6 +70,23 @@ function sameOriginPath(next: unknown, issuer: string): string | undefined {
   if (typeof next !== 'string' || !/^\/(?![/\\])/.test(next) || /[\u0000-\u001f\\]/.test(next)) return undefined;
   const resolved = new URL(next, issuer);
   return resolved.origin === new URL(issuer).origin ? `${resolved.pathname}${resolved.search}${resolved.hash}` : undefined;
+}
+
+/**
+ * Where "Back to the sample" leads. Rules (no open redirect): a `back` URL is kept only when its origin is one
+ * of the relying parties' own (their redirect_uri origins); otherwise, and when absent, the first relying
+ * party's home page; no relying party at all: no link.
+ */
+function sampleUrl(back: unknown, origins: readonly string[]): string | undefined {
+  if (typeof back === 'string' && back.length < 2048) {
+    try {
+      const url = new URL(back);
+      if (origins.includes(url.origin)) return url.href;
+    } catch {
+      /* not a URL: fall back to the home page */
+    }
+  }
+  return origins[0] === undefined ? undefined : `${origins[0]}/`;
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { BrokerDeps } from '../deps.js';
+import { event } from '../domain/verification.js';
+import { noted } from '../domain/lifecycle.js';
 import type { Delivery, DeliveryResult } from '../store/store.js';
 import { purgeFinishedDeliveries } from './purge-deliveries.js';
 import { nextAttemptAt } from './retry.js';
@@ -67,12 +69,35 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
       : { ok: false, error: `application "${delivery.applicationId}" has no webhook URL configured; configure one and replay` };
     await deps.store.completeDelivery(delivery.id, result, deps.now());
     deps.metrics.webhookAttempt(result.ok ? 'delivered' : result.nextAttemptAt ? 'retry' : 'failed');
+    await noteOnVerification(delivery, result, Boolean(target));
     const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, eventType: delivery.eventType, attempt: delivery.attempts };
     if (result.ok) log.info({ ...fields, status: result.status }, 'webhook delivered');
     // said once at start (main.ts), not once per finished verification
     else if (!target) log.debug(fields, 'webhook event recorded as failed: no webhook URL configured');
     else if (result.nextAttemptAt) log.warn({ ...fields, status: result.status, error: result.error, nextAttemptAt: result.nextAttemptAt.toISOString() }, 'webhook attempt failed; will retry');
     else log.warn({ ...fields, status: result.status, error: result.error }, 'webhook delivery failed; no attempts left');
+  }
+
+  /**
+   * The verification's timeline tells what became of its webhook, so the result page and the developer page
+   * can show it (and stop waiting). Rules: the event holds the event type, the attempt and the receiver's
+   * HTTP status only, never the URL (it may carry a token) nor the payload (the full number); a failure to
+   * note it is logged and does not undo the delivery, which is already recorded.
+   */
+  async function noteOnVerification(delivery: Delivery, result: DeliveryResult, hasTarget: boolean): Promise<void> {
+    const verificationId = verificationIdOf(delivery);
+    if (!verificationId) return;
+    const detail: Record<string, string | number> = { event: delivery.eventType, attempt: delivery.attempts };
+    if (result.status !== undefined) detail.status = result.status;
+    const type = result.ok ? 'webhook_delivered' : !hasTarget ? 'webhook_not_sent' : result.nextAttemptAt ? 'webhook_attempt_failed' : 'webhook_failed';
+    if (!hasTarget) detail.reason = 'no_webhook_url';
+    if (!result.ok && result.nextAttemptAt) detail.nextAttemptAt = result.nextAttemptAt.toISOString();
+    const now = deps.now();
+    try {
+      await deps.store.updateVerification(verificationId, noted([event(type, detail, now)], now));
+    } catch (err) {
+      log.warn({ err, deliveryId: delivery.id, verificationId }, 'could not note the webhook outcome on its verification');
+    }
   }
 
   function track(delivery: Delivery): void {
@@ -99,4 +124,14 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
 function toDeliveryResult(sent: Awaited<ReturnType<typeof sendWebhook>>, attempts: number, schedule: readonly number[], now: Date): DeliveryResult {
   if (sent.ok) return sent;
   return { ok: false, status: sent.status, error: sent.error, nextAttemptAt: nextAttemptAt(schedule, attempts, now, sent.retryAfterMs) };
+}
+
+/** the verification a delivery announces, when it announces one (phone_number.updated does not) */
+function verificationIdOf(delivery: Delivery): string | undefined {
+  try {
+    const id = (JSON.parse(delivery.payload) as { data?: { verificationId?: unknown } }).data?.verificationId;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,6 +18,9 @@ describe('the sandbox API of the sample pages', () => {
       simPickerUrl: `${broker.sandbox!.issuer}/sim`,
       sims: expect.arrayContaining([{ number: '+34600000002' }]),
       inboxUrl: '/sandbox/inbox',
+      publicUrl: broker.url,
+      webhookUrlConfigured: false,
+      webhookReceiverUrl: `${broker.url}/sandbox/webhooks`,
     });
     // the picker it names is the sandbox operator's
     expect((await broker.device().get(res.json().simPickerUrl)).text).toContain('Which network is this browser on?');

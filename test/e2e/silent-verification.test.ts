@@ -23,7 +23,9 @@ describe('silent verification through the sandbox operator', () => {
     expect(read.status).toBe(200);
     const body = read.json();
     expect(body).toMatchObject({ status: 'verified', method: 'silent_auth', phoneNumber: '+3460*****02', operator: 'sandbox' });
-    expect(body.events.map((e: { type: string }) => e.type)).toEqual(['created', 'operator_redirect', 'callback_received', 'token_exchanged', 'number_checked', 'verified']);
+    // the webhook's outcome joins the timeline when the delivery worker gets to it (webhook_*): not part of this story
+    const story = body.events.map((e: { type: string }) => e.type).filter((type: string) => !type.startsWith('webhook_'));
+    expect(story).toEqual(['created', 'operator_redirect', 'callback_received', 'token_exchanged', 'number_checked', 'verified']);
     expect(read.text).not.toContain('+34600000002');
   });
 

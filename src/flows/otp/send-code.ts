@@ -1,12 +1,12 @@
 import type { BrokerDeps } from '../../deps.js';
 import { codeReserved, noted, sendGivenBack, sendRefusal, type SendRefusal } from '../../domain/lifecycle.js';
 import { event, type OtpState, type Verification } from '../../domain/verification.js';
-import { BrokerError, Conflict, NotFound, SmsUnavailable, TooManyRequests, VerificationExpired } from '../../errors.js';
+import { BrokerError, Conflict, InvalidArgument, NotFound, SmsUnavailable, TooManyRequests, VerificationExpired } from '../../errors.js';
 import type { Metrics } from '../../metrics/index.js';
 import { generateCode, hashCode } from '../../otp/code.js';
 import { chooseLanguage, renderOtpMessage } from '../../otp/messages.js';
 import { AllSmsProvidersFailed, SmsProviderFailed, sendWithFailover } from '../../otp/sms/index.js';
-import { maskPhoneNumber } from '../../phone.js';
+import { canReceiveSms, maskPhoneNumber } from '../../phone.js';
 import { applyTransition, loadVerification } from '../verifications.js';
 
 export interface SendContext {
@@ -35,6 +35,11 @@ export async function sendCode(deps: SendDeps, id: string, ctx: SendContext): Pr
   if (!before) throw new NotFound('The verification does not exist.');
   const refused = sendRefusal(before, deps.now(), settings);
   if (refused) throw refusalError(refused, deps.metrics);
+  if (!canReceiveSms(before.phoneNumber)) {
+    // a landline (a +34 91 number got a text): nothing can arrive, and sending costs money
+    await applyTransition(deps, id, noted([event('sms_refused', { code: 'NOT_A_MOBILE_NUMBER' }, deps.now())], deps.now()));
+    throw new InvalidArgument('This number is a landline, which cannot receive a code by SMS. Use a mobile number.');
+  }
 
   let reservation: { release(): Promise<void> };
   try {
