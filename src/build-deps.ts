@@ -8,6 +8,7 @@ import { countMpassSends, countSmsSends, createMetrics, observeStore, type Metri
 import { loadOrCreateSecrets, withConfiguredKeys, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
 import { SmsLimits } from './flows/otp/sms-limits.js';
+import { StartLimits } from './flows/start-limits.js';
 import type { SmsServices } from './flows/otp/sms-services.js';
 import { buildMpassUpstream, buildSmsProviders, SandboxInbox } from './otp/sms/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
@@ -52,6 +53,7 @@ export async function buildDeps(
     metrics,
     http,
     sms: buildSmsServices(config, secrets, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
+    startLimits: new StartLimits(store, config.startLimits),
     now: options.now ?? (() => new Date()),
   };
   return { deps, createdSecrets: created };
