@@ -17,7 +17,10 @@ const KNOWN_FOR_MS = 30_000;
  * - a store outage reaches express-session as StoreUnavailable, which it passes to the error handler: a 503.
  */
 export class KeyValueSessionStore extends session.Store {
-  /** per session id, the data (without the cookie) known to be stored by a start's one write; oldest first */
+  /**
+   * per session id, the data (without the cookie) known to be stored by a start's one write; oldest first.
+   * Memory of this instance is enough: express-session writes at the end of the same request, here.
+   */
   private readonly known = new Map<string, { fingerprint: string; until: number }>();
 
   constructor(private readonly keyValue: KeyValueStore) {
