@@ -6,7 +6,8 @@ describe('typed records', () => {
   it('a record that does not fit its schema reads as absent, and the store warns once per namespace, naming no key', async () => {
     const stored = new Map<string, string>([
       ['users|a', '{"name":1}'],
-      ['users|b', 'not json'],
+      ['users|b', '{"name":2}'],
+      ['tokens|x', 'not json'],
       ['users|c', '{"name":"ok"}'],
     ]);
     const raw: RawRecords = {
@@ -20,6 +21,7 @@ describe('typed records', () => {
     expect(await records.get(User, 'a')).toBeUndefined();
     expect(await records.get(User, 'b')).toBeUndefined();
     expect(await records.get(User, 'c')).toEqual({ name: 'ok' });
-    expect(warnings).toEqual([{ namespace: 'users' }]);
+    expect(await records.get({ namespace: 'tokens', schema: z.string() }, 'x')).toBeUndefined();
+    expect(warnings).toEqual([{ namespace: 'users' }, { namespace: 'tokens' }]);
   });
 });
