@@ -86,5 +86,5 @@ async function openStore(config: Readonly<Config>, logger: Logger): Promise<Stor
     const { createRedisStore } = await import('./store/redis/index.js');
     return createRedisStore({ url: config.store.redisUrl!, keyPrefix: config.store.redisKeyPrefix, logger });
   }
-  return createSqliteStore({ file: path.join(config.dataDir, 'broker.sqlite') });
+  return createSqliteStore({ file: path.join(config.dataDir, 'broker.sqlite'), logger });
 }
