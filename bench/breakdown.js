@@ -69,7 +69,7 @@ try {
     deps.store.saveAuthorizationState({ ...auth(), verificationId: sample.id, operatorId: 'sandbox', expiresAt: sample.expiresAt }),
   );
   const session = { cookie: { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: '/', sameSite: 'lax' }, ownerId: 'x'.repeat(22) };
-  await cost('start', 'session store set (SQLite upsert)', (i) => new Promise((r) => deps.store.sessions.set(`sid-${i}-${Math.random()}`, session, r)));
+  await cost('start', 'session store set (SQLite upsert)', (i) => deps.store.keyValue.set(`s:sid-${i}-${Math.random()}`, Buffer.from(JSON.stringify(session)), 86_400_000));
   await cost('start', 'answer: verificationView + JSON.stringify', () => JSON.stringify({ verificationId: sample.id, verification: verificationView(sample, config.otp) }));
 
   process.stderr.write('/callback building blocks (HTTP clients to a loopback server, signatures):\n');

@@ -8,6 +8,7 @@ import { countMpassSends, countSmsSends, createMetrics, type Metrics } from './m
 import { loadOrCreateSecrets, withConfiguredKeys, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
 import { SmsLimits } from './flows/otp/sms-limits.js';
+import { StartLimits } from './flows/start-limits.js';
 import type { SmsServices } from './flows/otp/sms-services.js';
 import { buildMpassUpstream, buildSmsProviders, SandboxInbox } from './otp/sms/index.js';
 import { createSqliteStore } from './store/sqlite/index.js';
@@ -50,6 +51,7 @@ export async function buildDeps(
     metrics,
     http,
     sms: buildSmsServices(config, secrets, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
+    startLimits: new StartLimits(store, config.startLimits),
     now: options.now ?? (() => new Date()),
   };
   return { deps, createdSecrets: created };
@@ -82,5 +84,5 @@ async function openStore(config: Readonly<Config>, logger: Logger): Promise<Stor
     const { createRedisStore } = await import('./store/redis/index.js');
     return createRedisStore({ url: config.store.redisUrl!, keyPrefix: config.store.redisKeyPrefix, logger });
   }
-  return createSqliteStore({ file: path.join(config.dataDir, 'broker.sqlite') });
+  return createSqliteStore({ file: path.join(config.dataDir, 'broker.sqlite'), logger });
 }

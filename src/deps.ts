@@ -7,6 +7,7 @@ import type { Secrets } from './keys/secrets.js';
 import type { OperatorClient } from './operator/operator-client.js';
 import type { Store } from './store/store.js';
 import type { SmsServices } from './flows/otp/sms-services.js';
+import type { StartLimits } from './flows/start-limits.js';
 
 /** Everything a flow or route needs, built once in main.ts (or a test) and passed explicitly. */
 export interface BrokerDeps {
@@ -19,5 +20,7 @@ export interface BrokerDeps {
   metrics: Metrics;
   http: AxiosInstance;
   sms: SmsServices;
+  /** built once at start: limits on starting verifications */
+  startLimits: StartLimits;
   now: () => Date;
 }

@@ -13,7 +13,7 @@ const COMPONENTS = [
   ['HTTP client: axios (Number Verification call)', /node_modules\/(axios|follow-redirects|proxy-from-env|form-data)\//],
   ['JWT sign/verify (jose)', /node_modules\/jose\//],
   ['openid-client / oauth4webapi (incl. its WebCrypto)', /node_modules\/(openid-client|oauth4webapi)\//],
-  ['store (SQLite / Redis)', /node_modules\/(better-sqlite3|ioredis|@ioredis|redis-parser|rate-limiter-flexible|cluster-key-slot|denque|standard-as-callback)\/|\/dist\/store\//],
+  ['store (SQLite / Redis)', /node_modules\/(better-sqlite3|ioredis|@ioredis|redis-parser|rate-limiter-flexible|cluster-key-slot|denque|standard-as-callback)\/|\/dist\/store\/|\/dist\/otp\/rate-limits|\/dist\/http\/session-(store|codec)/],
   ['session (express-session, cookies)', /node_modules\/(express-session|cookie|cookie-signature|on-headers|uid-safe|random-bytes|crc)\//],
   ['helmet', /node_modules\/helmet\//],
   ['validation (zod, libphonenumber-js)', /node_modules\/(zod|libphonenumber-js)\//],

@@ -1,6 +1,7 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { BrokerDeps } from '../deps.js';
+import type { Config } from '../config/index.js';
 import { TooManyRequests } from '../errors.js';
+import { RateLimit } from '../otp/rate-limits.js';
+import type { Store } from '../store/store.js';
 import { clientNetworkOf } from './client-network.js';
 
 export interface StartRequest {
@@ -16,27 +17,42 @@ export interface StartRequest {
  *   within START_LIMIT_PER_IP and START_LIMIT_PER_NUMBER → else 429 TOO_MANY_REQUESTS with Retry-After;
  * - a refused start counts against nothing: points already taken are given back, so a flood aimed at one
  *   number from many addresses does not also use up those addresses' allowance;
- * - counters live in the store (rate-limiter-flexible), shared by every broker instance; a store outage
+ * - counters live in the store (otp/rate-limits.ts), shared by every broker instance; a store outage
  *   is a 503, never a free pass.
- * The SMS limits (otp/sms-limits.ts) apply on top, to the sends.
+ * The SMS limits (otp/sms-limits.ts) apply on top, to the sends. Built once, at start (build-deps.ts).
  */
-export async function checkStartLimits(deps: Pick<BrokerDeps, 'config' | 'store'>, request: StartRequest): Promise<void> {
-  const { perIp, perNumber } = deps.config.startLimits;
-  const counters: Array<[RateLimiterAbstract, string, string]> = [
-    ...(request.clientIp !== undefined
-      ? [[deps.store.rateLimiter({ keyPrefix: 'start-ip', ...perIp }), clientNetworkOf(request.clientIp), 'Too many verifications were started from this network; try again later.'] as [RateLimiterAbstract, string, string]]
-      : []),
-    [deps.store.rateLimiter({ keyPrefix: 'start-number', ...perNumber }), request.phoneNumber, 'Too many verifications were started for this number; try again later.'],
-  ];
-  const taken: Array<[RateLimiterAbstract, string]> = [];
-  for (const [limiter, key, message] of counters) {
-    try {
-      await limiter.consume(key, 1);
-      taken.push([limiter, key]);
-    } catch (res) {
-      await Promise.all(taken.map(([l, k]) => l.reward(k, 1).catch(() => undefined)));
-      if (res instanceof Error) throw res;
-      throw new TooManyRequests(message, ((res as { msBeforeNext?: number }).msBeforeNext ?? 1000) / 1000);
+export class StartLimits {
+  private readonly perIp: RateLimit;
+  private readonly perNumber: RateLimit;
+
+  constructor(store: Store, limits: Readonly<Config['startLimits']>) {
+    this.perIp = new RateLimit(store.keyValue, { name: 'start-ip', ...limits.perIp });
+    this.perNumber = new RateLimit(store.keyValue, { name: 'start-number', ...limits.perNumber });
+  }
+
+  async check(request: StartRequest): Promise<void> {
+    const counters: Array<[RateLimit, string, string]> = [
+      ...(request.clientIp !== undefined
+        ? [[this.perIp, clientNetworkOf(request.clientIp), 'Too many verifications were started from this network; try again later.'] as [RateLimit, string, string]]
+        : []),
+      [this.perNumber, request.phoneNumber, 'Too many verifications were started for this number; try again later.'],
+    ];
+    const taken: Array<[RateLimit, string]> = [];
+    for (const [limit, key, message] of counters) {
+      let consumed;
+      try {
+        consumed = await limit.consume(key);
+      } catch (err) {
+        await Promise.all(taken.map(([l, k]) => l.refund(k).catch(() => undefined)));
+        throw err;
+      }
+      if (!consumed.allowed) {
+        await Promise.all(taken.map(([l, k]) => l.refund(k).catch(() => undefined)));
+        throw new TooManyRequests(message, consumed.msBeforeNext / 1000);
+      }
+      taken.push([limit, key]);
     }
   }
 }
+
+/** Checks the start limits of `deps` (see StartLimits). */

@@ -6,7 +6,6 @@ import { BrokerError } from '../errors.js';
 import { OperatorFailure, type FallbackReason } from '../operator/failure.js';
 import { sendCode } from './otp/send-code.js';
 import { checkReturnUrl } from './return-url.js';
-import { checkStartLimits } from './start-limits.js';
 import { loadVerification, saveNewVerification } from './verifications.js';
 
 export interface StartInput {
@@ -41,7 +40,7 @@ export interface Started {
   authUrl?: string;
 }
 
-export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'operators' | 'logger' | 'now' | 'sms'>;
+export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'operators' | 'logger' | 'now' | 'sms' | 'startLimits'>;
 
 /**
  * Starts a verification, in one write, in the status it starts in.
@@ -57,7 +56,7 @@ export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'opera
 export async function startVerification(deps: StartDeps, input: StartInput): Promise<Started> {
   // input is checked before it costs the caller a start
   const returnUrl = input.brokerReturnUrl ?? checkReturnUrl(deps, input.returnUrl);
-  await checkStartLimits(deps, { clientIp: input.clientIp, phoneNumber: input.phoneNumber });
+  await deps.startLimits.check({ clientIp: input.clientIp, phoneNumber: input.phoneNumber });
   const now = deps.now();
   const operator = input.network === 'wifi' || input.channel === 'sms' ? undefined : deps.operators.route(input.phoneNumber);
   const record = newVerification(deps, input, returnUrl, now);

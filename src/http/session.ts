@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import session from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type { Store } from '../store/store.js';
+import { KeyValueSessionStore } from './session-store.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -14,13 +15,15 @@ declare module 'express-session' {
 
 /**
  * The browser/app session: a signed, httpOnly, SameSite=Lax cookie (Lax so it comes back on the operator's
- * top-level redirect to /callback) whose data lives in the store, so any instance can read it.
+ * top-level redirect to /callback) whose data lives in the store's key-value space (session-store.ts), so
+ * any instance can read it. The cookie's expiry is fixed when the session is made (not rolling), which is
+ * what lets the adapter skip express-session's touch.
  */
 export function sessionMiddleware(options: { store: Store; secret: string; secure: boolean; maxAgeMs: number }): RequestHandler {
   const handler = session({
     name: sessionCookieName(options.secure),
     secret: options.secret,
-    store: options.store.sessions,
+    store: new KeyValueSessionStore(options.store.keyValue),
     resave: false,
     saveUninitialized: false,
     rolling: false,

@@ -1,6 +1,6 @@
-import type session from 'express-session';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { z } from 'zod';
 import type { AuthorizationState, Verification } from '../domain/verification.js';
+import type { DeprecatedFlatStore } from './deprecated.js';
 
 /** An event for the customer's backend, written in the same transaction as the change that causes it. */
 export interface OutboxMessage {
@@ -32,57 +32,124 @@ export type DeliveryResult =
 /** A change computed from the current record. Must be pure: a store may call it again after a race. */
 export type VerificationChange = (current: Verification) => { next: Verification; outbox?: OutboxMessage[] } | undefined;
 
+/** The browser session that ties a cookie to the verification's owner, as the session adapter stores it. */
+export interface SessionBinding {
+  /** express-session's session id */
+  id: string;
+  /** the session as src/http/session-store.ts encodes it */
+  data: Buffer;
+  ttlMs: number;
+}
+
+/** What a start writes together with its verification. */
+export interface CreateAlso {
+  /** the silent leg's state, nonce and PKCE verifier, consumed by the callback */
+  authorization?: AuthorizationState;
+  outbox?: OutboxMessage[];
+  session?: SessionBinding;
+}
+
 /**
- * The one storage contract. SQLite (embedded, one instance) and Redis (several instances) implement it;
- * test/store/contract.ts runs the same suite against both.
+ * The one storage contract, split by concern. SQLite (embedded, one instance) and Redis (several instances)
+ * implement it; test/store/contract.ts runs the same suite against both. Library adapters (express-session,
+ * rate limits) live on top of it, in src/http/session-store.ts and src/otp/rate-limits.ts, not in it.
  *
  * Rules every implementation keeps:
- * - `updateVerification` is atomic: the change sees the latest record and its result (with its outbox
- *   messages) is written all together or not at all, even when instances race.
- * - `consumeAuthorizationState` returns a state once; a second call, on any instance, gets undefined.
- * - `claimDeliveries` hands a due delivery to one worker at a time (a lease); an expired lease makes it
- *   claimable again, so a worker that died mid-delivery does not lose it.
- * - Unavailability surfaces as StoreUnavailable, never as a crash.
+ * - unavailability surfaces as StoreUnavailable (503), never as a crash; what a caller's own function
+ *   throws (a change) reaches the caller unchanged;
+ * - whatever one instance wrote, another instance on the same data reads.
  */
-export interface Store {
+export interface Store extends DeprecatedFlatStore {
   readonly kind: 'sqlite' | 'redis';
-
-  createVerification(verification: Verification): Promise<void>;
-  getVerification(id: string): Promise<Verification | undefined>;
-  /** applies `change` atomically; returns the stored result, or undefined when the record is missing or change declined */
-  updateVerification(id: string, change: VerificationChange): Promise<Verification | undefined>;
-  /** newest first, for the sandbox developer page */
-  listRecentVerifications(limit: number): Promise<Verification[]>;
-  /** unfinished verifications whose expiresAt has passed (for the expiry sweeper) */
-  listExpiredVerificationIds(now: Date, limit: number): Promise<string[]>;
-
-  saveAuthorizationState(state: AuthorizationState): Promise<void>;
-  consumeAuthorizationState(state: string): Promise<AuthorizationState | undefined>;
-
-  /** small JSON records for the facades (tokens, channel keys, users), with an optional time to live */
-  putRecord(namespace: string, key: string, value: unknown, ttlSeconds?: number): Promise<void>;
-  getRecord<T>(namespace: string, key: string): Promise<T | undefined>;
-  deleteRecord(namespace: string, key: string): Promise<void>;
-
-  enqueue(messages: OutboxMessage[]): Promise<void>;
-  claimDeliveries(now: Date, max: number, leaseMs: number): Promise<Delivery[]>;
-  completeDelivery(id: string, result: DeliveryResult, now: Date): Promise<void>;
-  listDeliveries(filter: { status?: DeliveryStatus; limit: number }): Promise<Delivery[]>;
-  /** puts a delivery (delivered or failed) back in the queue, due now */
-  replayDelivery(id: string, now: Date): Promise<Delivery | undefined>;
-  countPendingDeliveries(): Promise<number>;
-  /**
-   * Deletes up to `limit` finished deliveries (delivered, or failed for good) that finished before
-   * `finishedBefore` (WEBHOOK_RETENTION_HOURS ago); returns how many. Pending, delivering and replayed
-   * deliveries stay. After this a delivery can no longer be listed or replayed.
-   */
-  purgeFinishedDeliveries(finishedBefore: Date, limit: number): Promise<number>;
-
-  /** a rate limiter whose counters live in this store, so all instances share them */
-  rateLimiter(options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract;
-  /** the express-session store */
-  readonly sessions: session.Store;
-
+  readonly verifications: VerificationStore;
+  readonly outbox: OutboxStore;
+  /** sessions and rate-limit counters live here */
+  readonly keyValue: KeyValueStore;
+  /** typed facade records (WSO2 users, mPass channels and destinations, Cloud Softphone tokens) */
+  readonly records: RecordStore;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Verifications and what is written with them.
+ * - `create` is one durable write: the verification, its authorization state, its outbox messages and the
+ *   session binding are all written or none is (one SQLite IMMEDIATE transaction, one Redis script). A
+ *   verification whose id exists is refused (an Error) and nothing of the call is written.
+ * - `update` is atomic: the change sees the latest record and its result (with its outbox messages) is
+ *   written all together or not at all, even when instances race; a store may run the change again.
+ * - `consumeAuthorization` returns a state once; a second call, on any instance, gets undefined; an expired
+ *   state is never returned.
+ */
+export interface VerificationStore {
+  create(verification: Verification, also?: CreateAlso): Promise<void>;
+  get(id: string): Promise<Verification | undefined>;
+  /** applies `change` atomically; returns the stored result, or undefined when the record is missing or the change declined */
+  update(id: string, change: VerificationChange): Promise<Verification | undefined>;
+  /** newest first, for the sandbox developer page */
+  listRecent(limit: number): Promise<Verification[]>;
+  /** unfinished verifications whose expiresAt has passed (for the expiry sweeper) */
+  listExpiredIds(now: Date, limit: number): Promise<string[]>;
+  consumeAuthorization(state: string): Promise<AuthorizationState | undefined>;
+}
+
+/**
+ * The webhook outbox: a queue of deliveries whose claims are leases.
+ * - `enqueue` of an id already queued does nothing (messages are idempotent by id);
+ * - `claim` hands a due delivery to one worker at a time; an expired lease makes it claimable again, so a
+ *   worker that died mid-delivery does not lose it;
+ * - `purgeFinished` deletes up to `limit` finished deliveries (delivered, or failed for good) that finished
+ *   before `finishedBefore` (WEBHOOK_RETENTION_HOURS ago) and returns how many; pending, delivering and
+ *   replayed deliveries stay. After that a delivery can no longer be listed or replayed.
+ */
+export interface OutboxStore {
+  enqueue(messages: OutboxMessage[]): Promise<void>;
+  claim(now: Date, max: number, leaseMs: number): Promise<Delivery[]>;
+  complete(id: string, result: DeliveryResult, now: Date): Promise<void>;
+  /** newest first, optionally in one status */
+  list(filter: { status?: DeliveryStatus; limit: number }): Promise<Delivery[]>;
+  /** puts a delivery (delivered or failed) back in the queue, due now */
+  replay(id: string, now: Date): Promise<Delivery | undefined>;
+  countPending(): Promise<number>;
+  purgeFinished(finishedBefore: Date, limit: number): Promise<number>;
+}
+
+/**
+ * Short-lived bytes and counters: express-session's sessions and the rate-limit windows. Keys come from
+ * `keyValueKeys` below, so each kind of entry has its own space.
+ * - every entry has a time to live; an expired entry reads as absent;
+ * - `set` replaces the value and its time to live;
+ * - `increment` is atomic across instances: N concurrent increments of 1 leave N. A counter that is absent
+ *   (or expired) starts at `points` with `ttlMs`; a running counter keeps its expiry (a fixed window).
+ *   A counter is not read with `get`.
+ */
+export interface KeyValueStore {
+  get(key: string): Promise<Buffer | undefined>;
+  set(key: string, value: Buffer, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  increment(key: string, points: number, ttlMs: number): Promise<{ value: number; msBeforeReset: number }>;
+}
+
+/** The spaces of the key-value store (the Redis layout, src/store/redis/keys.ts, gives each its own keys). */
+export const keyValueKeys = {
+  session: (sessionId: string) => `s:${sessionId}`,
+  rateLimit: (limit: string, key: string) => `rl:${limit}:${key}`,
+};
+
+/** A kind of record: where it lives and what shape it has. */
+export interface RecordKind<T> {
+  namespace: string;
+  schema: z.ZodType<T>;
+}
+
+/**
+ * Small JSON records for the facades, with an optional time to live.
+ * - `get` parses what it reads with the kind's schema: a record that does not parse (written by another
+ *   version, or tampered with) reads as absent, and the store warns once per namespace;
+ * - namespace and key are not confused when they contain separators.
+ */
+export interface RecordStore {
+  get<T>(kind: RecordKind<T>, key: string): Promise<T | undefined>;
+  put<T>(kind: RecordKind<T>, key: string, value: T, ttlSeconds?: number): Promise<void>;
+  delete<T>(kind: RecordKind<T>, key: string): Promise<void>;
 }

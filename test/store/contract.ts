@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type session from 'express-session';
-import { RateLimiterRes } from 'rate-limiter-flexible';
+import { z } from 'zod';
 import type { AuthorizationState, Verification } from '../../src/domain/verification.js';
-import type { OutboxMessage, Store } from '../../src/store/store.js';
+import { KeyValueSessionStore } from '../../src/http/session-store.js';
+import { RateLimit } from '../../src/otp/rate-limits.js';
+import { keyValueKeys, type OutboxMessage, type RecordKind, type Store } from '../../src/store/store.js';
 
 /**
  * Where one store's data lives. Every `open()` is another instance on the same data (another connection to
@@ -65,12 +67,16 @@ const countAttempt = (v: Verification) => ({
   next: { ...v, events: [...v.events, { at: new Date().toISOString(), type: 'attempt', detail: { n: v.events.length } }] },
 });
 
-const sessionsOf = (store: Store) => ({
-  get: (sid: string) => new Promise<session.SessionData | null | undefined>((resolve, reject) => store.sessions.get(sid, (err, s) => (err ? reject(err) : resolve(s)))),
-  set: (sid: string, data: session.SessionData) => new Promise<void>((resolve, reject) => store.sessions.set(sid, data, (err) => (err ? reject(err) : resolve()))),
-  touch: (sid: string, data: session.SessionData) => new Promise<void>((resolve) => store.sessions.touch!(sid, data, () => resolve())),
-  destroy: (sid: string) => new Promise<void>((resolve, reject) => store.sessions.destroy(sid, (err) => (err ? reject(err) : resolve()))),
-});
+/** express-session's store as the broker builds it (src/http/session-store.ts), over this store */
+export const sessionsOf = (store: Store) => {
+  const sessions = new KeyValueSessionStore(store.keyValue);
+  return {
+    get: (sid: string) => new Promise<session.SessionData | null | undefined>((resolve, reject) => sessions.get(sid, (err, s) => (err ? reject(err) : resolve(s)))),
+    set: (sid: string, data: session.SessionData) => new Promise<void>((resolve, reject) => sessions.set(sid, data, (err) => (err ? reject(err) : resolve()))),
+    touch: (sid: string, data: session.SessionData) => new Promise<void>((resolve) => sessions.touch(sid, data, () => resolve())),
+    destroy: (sid: string) => new Promise<void>((resolve, reject) => sessions.destroy(sid, (err) => (err ? reject(err) : resolve()))),
+  };
+};
 
 function sessionData(expiresInMs: number, ownerId = randomBytes(16).toString('base64url')): session.SessionData {
   const expires = new Date(Date.now() + expiresInMs);
@@ -187,6 +193,147 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
         await store.updateVerification(open1.id, (cur) => ({ next: { ...cur, status: 'expired' } }));
         expect(await store.listExpiredVerificationIds(new Date(), 10)).toEqual([open2.id]);
         expect(await store.getVerification(open1.id)).toMatchObject({ status: 'expired' });
+      });
+    });
+
+    describe('a start: verifications.create with what goes with it (one write)', () => {
+      const binding = (id: string, text = `session of ${id}`) => ({ id, data: Buffer.from(text), ttlMs: MINUTE });
+
+      it('writes the verification, its authorization state, its outbox messages and its session together', async () => {
+        const v = aVerification();
+        const s = aState(v.id);
+        const m = aMessage();
+        await store.verifications.create(v, { authorization: s, outbox: [m], session: binding('sid-start') });
+        const other = await another();
+        expect(await other.verifications.get(v.id)).toEqual(v);
+        expect((await other.verifications.listRecent(1)).map((r) => r.id)).toEqual([v.id]);
+        expect(await other.keyValue.get(keyValueKeys.session('sid-start'))).toEqual(Buffer.from('session of sid-start'));
+        expect(await other.outbox.list({ limit: 10 })).toEqual([expect.objectContaining({ ...m, status: 'pending' })]);
+        // the authorization state is consumable once, on any instance
+        expect(await other.verifications.consumeAuthorization(s.state)).toEqual(s);
+        expect(await store.verifications.consumeAuthorization(s.state)).toBeUndefined();
+      });
+
+      it('a create whose verification exists is refused and writes nothing of its own: no state, message or session', async () => {
+        const v = aVerification();
+        await store.verifications.create(v);
+        const s = aState(v.id);
+        const m = aMessage();
+        const taken = { ...v, phoneNumber: '+34600000099' };
+        await expect((await another()).verifications.create(taken, { authorization: s, outbox: [m], session: binding('sid-second') })).rejects.toThrow();
+        expect(await store.verifications.get(v.id)).toEqual(v);
+        expect(await store.verifications.consumeAuthorization(s.state)).toBeUndefined();
+        expect(await store.outbox.countPending()).toBe(0);
+        expect(await store.keyValue.get(keyValueKeys.session('sid-second'))).toBeUndefined();
+      });
+
+      it('when instances race to create one id, exactly one create is written, with its own state and session', async () => {
+        const v = aVerification();
+        const instances = [store, await another()];
+        const states = Array.from({ length: 10 }, () => aState(v.id));
+        const results = await Promise.allSettled(
+          states.map((s, i) => instances[i % 2].verifications.create({ ...v, ownerId: `owner-${i}` }, { authorization: s, outbox: [aMessage()], session: binding(`sid-race-${i}`, `${i}`) })),
+        );
+        const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+        expect(winners).toHaveLength(1);
+        const [w] = winners;
+        expect(await store.verifications.get(v.id)).toMatchObject({ ownerId: `owner-${w}` });
+        const consumed = await Promise.all(states.map((s) => store.verifications.consumeAuthorization(s.state)));
+        expect(consumed.flatMap((c, i) => (c ? [i] : []))).toEqual([w]);
+        expect(await store.outbox.countPending()).toBe(1);
+        const sessions = await Promise.all(states.map((_, i) => store.keyValue.get(keyValueKeys.session(`sid-race-${i}`))));
+        expect(sessions.flatMap((x, i) => (x ? [i] : []))).toEqual([w]);
+      });
+
+      it('an update through the new interface keeps the rules of the old one', async () => {
+        const v = aVerification();
+        await store.verifications.create(v);
+        const m = aMessage();
+        const done = await store.verifications.update(v.id, (cur) => ({ next: { ...cur, status: 'verified' }, outbox: [m] }));
+        expect(await (await another()).verifications.get(v.id)).toEqual(done);
+        expect(await store.outbox.countPending()).toBe(1);
+        expect(await store.verifications.update('vrf_missing', (cur) => ({ next: cur }))).toBeUndefined();
+      });
+    });
+
+    describe('the key-value store (sessions and counters)', () => {
+      it('sets, replaces, reads on another instance and deletes bytes', async () => {
+        const bytes = Buffer.from([1, 0, 255, 0x7b, 10]);
+        await store.keyValue.set('s:one', Buffer.from('first'), MINUTE);
+        await store.keyValue.set('s:one', bytes, MINUTE);
+        expect(await (await another()).keyValue.get('s:one')).toEqual(bytes);
+        await store.keyValue.delete('s:one');
+        expect(await store.keyValue.get('s:one')).toBeUndefined();
+        expect(await store.keyValue.get('s:never')).toBeUndefined();
+      });
+
+      it('an entry disappears after its time to live; set again, it takes the new one', async () => {
+        await store.keyValue.set('s:short', Buffer.from('x'), 300);
+        await store.keyValue.set('s:renewed', Buffer.from('x'), 300);
+        await store.keyValue.set('s:renewed', Buffer.from('y'), MINUTE);
+        await sleep(500);
+        expect(await store.keyValue.get('s:short')).toBeUndefined();
+        expect(await store.keyValue.get('s:renewed')).toEqual(Buffer.from('y'));
+      });
+
+      it('no key-value key reaches another kind of record', async () => {
+        const v = aVerification();
+        await store.verifications.create(v);
+        await store.outbox.enqueue([aMessage()]);
+        for (const key of [`v:${v.id}`, 'v:recent', 'ob:due', 'ob:all', `r:tokens:a`]) {
+          await store.keyValue.set(key, Buffer.from('overwritten?'), MINUTE);
+          await store.keyValue.increment(`${key}x`, 1, MINUTE);
+        }
+        expect(await store.verifications.get(v.id)).toEqual(v);
+        expect((await store.verifications.listRecent(5)).map((r) => r.id)).toEqual([v.id]);
+        expect(await store.outbox.countPending()).toBe(1);
+        expect(await store.outbox.list({ limit: 5 })).toHaveLength(1);
+      });
+
+      it('50 concurrent increments from two instances leave 50, in one window', async () => {
+        const instances = [store, await another()];
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => instances[i % 2].keyValue.increment('rl:test:k', 1, MINUTE)));
+        expect(results.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+        expect(results.every((r) => r.msBeforeReset > 0 && r.msBeforeReset <= MINUTE)).toBe(true);
+        expect((await store.keyValue.increment('rl:test:k', -2, MINUTE)).value).toBe(48);
+      });
+
+      it('a running counter keeps its expiry; an expired one starts again', async () => {
+        expect(await store.keyValue.increment('rl:test:w', 2, 400)).toMatchObject({ value: 2 });
+        const later = await store.keyValue.increment('rl:test:w', 1, MINUTE);
+        expect(later.value).toBe(3);
+        expect(later.msBeforeReset).toBeLessThanOrEqual(400);
+        await sleep(600);
+        const fresh = await store.keyValue.increment('rl:test:w', 1, MINUTE);
+        expect(fresh.value).toBe(1);
+        expect(fresh.msBeforeReset).toBeGreaterThan(MINUTE - 5000);
+      });
+    });
+
+    describe('typed records', () => {
+      const Token: RecordKind<{ user: string; scopes: string[] }> = { namespace: 'tokens', schema: z.object({ user: z.string(), scopes: z.array(z.string()) }) };
+      const Counter: RecordKind<number> = { namespace: 'tokens', schema: z.number() };
+
+      it('a record reads back parsed with its kind, on any instance; delete removes it', async () => {
+        await store.records.put(Token, 'a', { user: 'u1', scopes: ['x'] });
+        expect(await (await another()).records.get(Token, 'a')).toEqual({ user: 'u1', scopes: ['x'] });
+        await store.records.delete(Token, 'a');
+        expect(await store.records.get(Token, 'a')).toBeUndefined();
+      });
+
+      it('a record of the wrong shape reads as absent', async () => {
+        await store.records.put(Counter, 'b', 42);
+        await store.putRecord('tokens', 'c', { user: 'u2' });
+        expect(await store.records.get(Token, 'b')).toBeUndefined();
+        expect(await store.records.get(Token, 'c')).toBeUndefined();
+        expect(await store.records.get(Counter, 'b')).toBe(42);
+      });
+
+      it('a typed record with a time to live disappears after it', async () => {
+        await store.records.put(Counter, 'ttl', 1, 1);
+        expect(await store.records.get(Counter, 'ttl')).toBe(1);
+        await sleep(1200);
+        expect(await store.records.get(Counter, 'ttl')).toBeUndefined();
       });
     });
 
@@ -377,35 +524,43 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
       });
     });
 
-    describe('rate limiters', () => {
+    describe('rate limits (otp/rate-limits.ts over the key-value store)', () => {
       it('count in the store, so every instance shares one counter per key', async () => {
-        const options = { keyPrefix: 'sms-number', points: 3, duration: 60 };
-        const limiters = [store.rateLimiter(options), (await another()).rateLimiter(options)];
-        await limiters[0].consume('+34600000002');
-        await limiters[1].consume('+34600000002');
-        const third = await limiters[0].consume('+34600000002');
-        expect(third.remainingPoints).toBe(0);
-        const refused = await limiters[1].consume('+34600000002').catch((res: unknown) => res);
-        expect(refused).toBeInstanceOf(RateLimiterRes);
-        expect((refused as RateLimiterRes).msBeforeNext).toBeGreaterThan(0);
-        // other keys and other limiters count separately
-        await expect(limiters[1].consume('+34600000003')).resolves.toBeInstanceOf(RateLimiterRes);
-        await expect(store.rateLimiter({ ...options, keyPrefix: 'sms-ip' }).consume('+34600000002')).resolves.toBeInstanceOf(RateLimiterRes);
+        const options = { name: 'sms-number', points: 3, duration: 60 };
+        const limits = [new RateLimit(store.keyValue, options), new RateLimit((await another()).keyValue, options)];
+        expect(await limits[0].consume('+34600000002')).toMatchObject({ allowed: true, remainingPoints: 2 });
+        await limits[1].consume('+34600000002');
+        expect(await limits[0].consume('+34600000002')).toMatchObject({ allowed: true, remainingPoints: 0 });
+        const refused = await limits[1].consume('+34600000002');
+        expect(refused).toMatchObject({ allowed: false, remainingPoints: 0 });
+        expect(refused.msBeforeNext).toBeGreaterThan(55_000);
+        expect(refused.msBeforeNext).toBeLessThanOrEqual(60_000);
+        // other keys and other limits count separately
+        expect(await limits[1].consume('+34600000003')).toMatchObject({ allowed: true });
+        expect(await new RateLimit(store.keyValue, { ...options, name: 'sms-ip' }).consume('+34600000002')).toMatchObject({ allowed: true });
       });
 
       it('concurrent consumption never lets more through than the points', async () => {
-        const options = { keyPrefix: 'otp', points: 5, duration: 60 };
-        const limiters = [store.rateLimiter(options), (await another()).rateLimiter(options)];
-        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => limiters[i % 2].consume('vrf_x')));
-        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-        expect(results.every((r) => r.status === 'fulfilled' || r.reason instanceof RateLimiterRes)).toBe(true);
+        const options = { name: 'otp', points: 5, duration: 60 };
+        const limits = [new RateLimit(store.keyValue, options), new RateLimit((await another()).keyValue, options)];
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limits[i % 2].consume('vrf_x')));
+        expect(results.filter((r) => r.allowed)).toHaveLength(5);
       });
 
-      it('reward gives a point back', async () => {
-        const limiter = store.rateLimiter({ keyPrefix: 'budget', points: 1, duration: 60 });
-        await limiter.consume('all');
-        await limiter.reward('all', 1);
-        await expect(limiter.consume('all')).resolves.toBeInstanceOf(RateLimiterRes);
+      it('a refund gives a point back', async () => {
+        const limit = new RateLimit(store.keyValue, { name: 'budget', points: 1, duration: 60 });
+        expect((await limit.consume('all')).allowed).toBe(true);
+        await limit.refund('all');
+        expect((await limit.consume('all')).allowed).toBe(true);
+        expect((await limit.consume('all')).allowed).toBe(false);
+      });
+
+      it('a window ends: after its duration a key starts again', async () => {
+        const limit = new RateLimit(store.keyValue, { name: 'short', points: 1, duration: 1 });
+        expect((await limit.consume('k')).allowed).toBe(true);
+        expect((await limit.consume('k')).allowed).toBe(false);
+        await sleep(1100);
+        expect(await limit.consume('k')).toMatchObject({ allowed: true, remainingPoints: 0 });
       });
     });
 
@@ -422,14 +577,14 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
         expect(await sessions.get('never-set')).toBeFalsy();
       });
 
-      it('a session ends with its cookie; touch extends it', async () => {
+      it('a session ends with its cookie, touched or not (the cookie is not rolling: its expiry is fixed)', async () => {
         const sessions = sessionsOf(store);
         await sessions.set('short', sessionData(800));
         await sessions.set('touched', sessionData(800));
         await sessions.touch('touched', sessionData(MINUTE));
         await sleep(1200);
         expect(await sessions.get('short')).toBeFalsy();
-        expect(await sessions.get('touched')).toBeTruthy();
+        expect(await sessions.get('touched')).toBeFalsy();
       });
     });
 

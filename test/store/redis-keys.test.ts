@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Store } from '../../src/store/store.js';
-import { aVerification } from './contract.js';
+import { RateLimit } from '../../src/otp/rate-limits.js';
+import { aVerification, sessionsOf } from './contract.js';
 import { redisSite, REDIS_URL, whyNoRedis } from './support/redis.js';
 
 const skipBecause = await whyNoRedis();
@@ -46,7 +47,7 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
     expect(Math.abs((await redis.pttl(`${p}st:${state}`)) - 10 * 60_000)).toBeLessThan(5000);
 
     const cookie = { originalMaxAge: HOUR, expires: new Date(Date.now() + HOUR), httpOnly: true, path: '/' };
-    await new Promise<void>((resolve, reject) => store.sessions.set('sid-ttl', { cookie } as never, (err) => (err ? reject(err) : resolve())));
+    await sessionsOf(store).set('sid-ttl', { cookie } as never);
     expect(Math.abs((await redis.pttl(`${p}s:sid-ttl`)) - HOUR)).toBeLessThan(5000);
   });
 
@@ -84,14 +85,16 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
 
   it('every key the store writes is under the configured prefix, in the documented layout', async () => {
     const limiterName = `layout-${randomBytes(4).toString('hex')}`;
-    await store.rateLimiter({ keyPrefix: limiterName, points: 5, duration: 60 }).consume('+34600000002');
+    await new RateLimit(store.keyValue, { name: limiterName, points: 5, duration: 60 }).consume('+34600000002');
+    await store.keyValue.set('any:other/key', Buffer.from('x'), 60_000);
     await store.putRecord('tokens', 'k:1', { a: 1 });
     const anywhere = await redis.keys(`*${limiterName}*`);
     expect(anywhere.length).toBeGreaterThan(0);
     expect(anywhere.every((k) => k.startsWith(p))).toBe(true);
 
     const ours = await redis.keys(`${p}*`);
-    const layout = /^(v:vrf_[\w-]+|v:open|v:recent|st:[\w-]+|s:[\w-]+|r:[^:]+:[^:]+|rl:[\w-]+:.+|ob:d:[\w-]+|ob:due|ob:all|ob:st:(pending|delivering|delivered|failed)|ob:done|ob:seq)$/;
+    const layout = /^(v:vrf_[\w-]+|v:open|v:recent|st:[\w-]+|s:[\w-]+|r:[^:]+:[^:]+|rl:[\w-]+:.+|ob:d:[\w-]+|ob:due|ob:all|ob:st:(pending|delivering|delivered|failed)|ob:done|ob:seq|kv:[^:]+)$/;
     expect(ours.map((k) => k.slice(p.length)).filter((k) => !layout.test(k))).toEqual([]);
+    expect(ours).toContain(`${p}kv:${encodeURIComponent('any:other/key')}`);
   });
 });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type session from 'express-session';
+import { z } from 'zod';
 import { StoreUnavailable } from '../../src/errors.js';
+import { RateLimit } from '../../src/otp/rate-limits.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import type { Store } from '../../src/store/store.js';
 import { freePort } from '../support/child-broker.js';
-import { aVerification } from './contract.js';
+import { aVerification, sessionsOf } from './contract.js';
 import { deleteKeys, REDIS_URL, uniquePrefix, whyNoRedis } from './support/redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
@@ -61,7 +62,7 @@ describeIfRedis('the Redis store when Redis goes away', () => {
   it('every kind of call fails fast with StoreUnavailable while Redis is away, and works again when it is back', async () => {
     const v = aVerification();
     await store.createVerification(v);
-    const limiter = store.rateLimiter({ keyPrefix: 'otp', points: 5, duration: 60 });
+    const limiter = new RateLimit(store.keyValue, { name: 'otp', points: 5, duration: 60 });
 
     await proxy.stop();
     await eventually(() => expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailable));
@@ -85,7 +86,11 @@ describeIfRedis('the Redis store when Redis goes away', () => {
       countPendingDeliveries: () => store.countPendingDeliveries(),
       purgeFinishedDeliveries: () => store.purgeFinishedDeliveries(new Date(), 10),
       rateLimiter: () => limiter.consume('vrf_x'),
-      sessions: () => new Promise((resolve, reject) => store.sessions.get('sid', (err: unknown, s?: session.SessionData | null) => (err ? reject(err) : resolve(s)))),
+      sessions: () => sessionsOf(store).get('sid'),
+      keyValueSet: () => store.keyValue.set('s:x', Buffer.from('x'), 1000),
+      keyValueIncrement: () => store.keyValue.increment('rl:x:y', 1, 1000),
+      createWithAll: () => store.verifications.create(aVerification(), { session: { id: 'sid', data: Buffer.from('x'), ttlMs: 1000 } }),
+      typedRecord: () => store.records.get({ namespace: 'ns', schema: z.number() }, 'k'),
     };
     for (const [name, call] of Object.entries(calls)) {
       const { error, ms } = await failureOf(call);
@@ -99,7 +104,7 @@ describeIfRedis('the Redis store when Redis goes away', () => {
     await eventually(() => expect(store.ping()).resolves.toBeUndefined());
     expect(await store.getVerification(v.id)).toEqual(v);
     expect(await store.updateVerification(v.id, (cur) => ({ next: { ...cur, status: 'verified' } }))).toMatchObject({ status: 'verified' });
-    await expect(limiter.consume('vrf_x')).resolves.toBeDefined();
+    await expect(limiter.consume('vrf_x')).resolves.toMatchObject({ allowed: true });
     expect(unhandled).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../config/index.js';
 import { DestinationBlocked, SmsBudgetExhausted, TooManyRequests, type BrokerError } from '../../errors.js';
 import type { RateLimitReason } from '../../metrics/index.js';
+import { RateLimit } from '../../otp/rate-limits.js';
 import { regionOf } from '../../phone.js';
 import type { Store } from '../../store/store.js';
 import { clientNetworkOf } from '../client-network.js';
@@ -14,13 +14,13 @@ import { clientNetworkOf } from '../client-network.js';
  * - the broker-wide budget of sends per 24 hours is not spent → else SMS_BUDGET_EXHAUSTED (and an error log);
  * - a send that is refused, or that no provider could deliver, is not counted: points already taken are
  *   given back, so a provider outage does not lock users out.
- * Counters live in the store (rate-limiter-flexible), so every broker instance shares them.
+ * Counters live in the store (../../otp/rate-limits.ts), so every broker instance shares them. Built once, at start.
  */
 export class SmsLimits {
-  private readonly perNumber: RateLimiterAbstract;
-  private readonly perIp: RateLimiterAbstract;
-  private readonly perPrefix: RateLimiterAbstract;
-  private readonly budget: RateLimiterAbstract;
+  private readonly perNumber: RateLimit;
+  private readonly perIp: RateLimit;
+  private readonly perPrefix: RateLimit;
+  private readonly budget: RateLimit;
 
   constructor(
     store: Store,
@@ -28,36 +28,40 @@ export class SmsLimits {
     /** told of every refusal (metrics) */
     private readonly onRefused: (reason: RateLimitReason) => void = () => {},
   ) {
-    this.perNumber = store.rateLimiter({ keyPrefix: 'sms-number', ...limits.perNumber });
-    this.perIp = store.rateLimiter({ keyPrefix: 'sms-ip', ...limits.perIp });
-    this.perPrefix = store.rateLimiter({ keyPrefix: 'sms-prefix', ...limits.perPrefix });
-    this.budget = store.rateLimiter({ keyPrefix: 'sms-budget', points: limits.dailyBudget, duration: 24 * 3600 });
+    this.perNumber = new RateLimit(store.keyValue, { name: 'sms-number', ...limits.perNumber });
+    this.perIp = new RateLimit(store.keyValue, { name: 'sms-ip', ...limits.perIp });
+    this.perPrefix = new RateLimit(store.keyValue, { name: 'sms-prefix', ...limits.perPrefix });
+    this.budget = new RateLimit(store.keyValue, { name: 'sms-budget', points: limits.dailyBudget, duration: 24 * 3600 });
   }
 
   /** Takes one send from every counter, or none; returns how to give them back if the send then fails. */
   async reserve(phoneNumber: string, clientIp: string): Promise<{ release(): Promise<void> }> {
     this.checkDestination(phoneNumber);
     const prefix = phoneNumber.slice(0, 1 + this.limits.prefixDigits);
-    const counters: Array<[RateLimiterAbstract, string, (retryAfter: number) => BrokerError, RateLimitReason]> = [
+    const counters: Array<[RateLimit, string, (retryAfter: number) => BrokerError, RateLimitReason]> = [
       [this.perNumber, phoneNumber, (s) => new TooManyRequests('Too many codes were sent to this number; try again later.', s), 'per_number'],
       [this.perIp, clientNetworkOf(clientIp), (s) => new TooManyRequests('Too many codes were requested from this network; try again later.', s), 'per_ip'],
       [this.perPrefix, prefix, (s) => new TooManyRequests('Too many codes were sent to numbers like this one; try again later.', s), 'per_prefix'],
       [this.budget, 'all', (s) => new SmsBudgetExhausted(s), 'daily_budget'],
     ];
-    const taken: Array<[RateLimiterAbstract, string]> = [];
+    const taken: Array<[RateLimit, string]> = [];
     const release = async () => {
-      await Promise.all(taken.map(([limiter, key]) => limiter.reward(key, 1).catch(() => undefined)));
+      await Promise.all(taken.map(([limit, key]) => limit.refund(key).catch(() => undefined)));
     };
-    for (const [limiter, key, refusal, reason] of counters) {
+    for (const [limit, key, refusal, reason] of counters) {
+      let consumed;
       try {
-        await limiter.consume(key, 1);
-        taken.push([limiter, key]);
-      } catch (res) {
+        consumed = await limit.consume(key);
+      } catch (err) {
         await release();
-        if (res instanceof Error) throw res;
-        this.onRefused(reason);
-        throw refusal(((res as { msBeforeNext?: number }).msBeforeNext ?? 1000) / 1000);
+        throw err;
       }
+      if (!consumed.allowed) {
+        await release();
+        this.onRefused(reason);
+        throw refusal(consumed.msBeforeNext / 1000);
+      }
+      taken.push([limit, key]);
     }
     return { release };
   }

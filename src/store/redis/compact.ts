@@ -1,10 +1,10 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type session from 'express-session';
 import type { AuthorizationState, Verification } from '../../domain/verification.js';
 
 /**
  * The in-flight records made small, so a verification waiting for the operator (its record, authorization
- * state and session) stays within 1 KiB of Redis memory:
+ * state and session) stays within 1 KiB of Redis memory (the session's encoding, the same idea, is the
+ * session adapter's: src/http/session-codec.ts):
  * - what the key already says is not stored again (the verification id, the state);
  * - the JSON is deflated with a preset dictionary per kind of record: a typical record, so field names,
  *   statuses and event types cost a few bits and only what is unique (ids, the number, times) takes room;
@@ -32,9 +32,6 @@ const DICTIONARIES = {
       ',"type":"operator_redirect","detail":{"operator":"sandbox"}}',
   ),
   authorizationState: Buffer.from('{"verificationId":"vrf_","operatorId":"sandbox","expiresAt":' + at + '}'),
-  session: Buffer.from(
-    '{"cookie":{"originalMaxAge":86400000,"expires":' + at + ',"secure":true,"secure":false,"httpOnly":true,"path":"/","sameSite":"lax"},"ownerId":"',
-  ),
 };
 type Kind = keyof typeof DICTIONARIES;
 
@@ -78,12 +75,4 @@ export function unpackAuthorizationState(state: string, stored: Buffer): Authori
   const codeVerifier = stored.subarray(1, 33).toString('base64url');
   const nonce = stored.subarray(33, 65).toString('base64url');
   return { state, codeVerifier, nonce, ...inflate<Omit<AuthorizationState, 'state' | 'codeVerifier' | 'nonce'>>('authorizationState', stored.subarray(65)) };
-}
-
-export function packSession(data: session.SessionData): Buffer {
-  return Buffer.concat([Buffer.of(DEFLATED), deflate('session', data)]);
-}
-
-export function unpackSession(stored: Buffer): session.SessionData {
-  return read<session.SessionData>('session', stored);
 }

@@ -1,8 +1,10 @@
 import { VERIFICATION_ID } from '../../domain/verification.js';
+import type { DeliveryStatus } from '../store.js';
 
 /**
  * Every key the Redis store writes, under one prefix (REDIS_KEY_PREFIX, default `broker:`) so several
- * brokers, or test runs, can share a Redis. `{p}` is the prefix.
+ * brokers, or test runs, can share a Redis. `{p}` is the prefix. This file is the only place that spells
+ * a key: the store's commands and the Lua scripts (scripts.ts) get every key they touch from it.
  *
  *   {p}v:{id}            string   verification, compacted (compact.ts); expires `expiresAt` + retention;
  *                                 only a well-formed id (`vrf_` + 22 base64url) names a `v:` key, so no id
@@ -13,8 +15,12 @@ import { VERIFICATION_ID } from '../../domain/verification.js';
  *   {p}st:{state}        string   authorization state, compacted; expires at its `expiresAt`;
  *                                 taken with GETDEL
  *   {p}r:{ns}:{key}      string   facade record JSON, optional TTL (ns and key URI-encoded)
- *   {p}s:{sid}           string   express-session data, compacted; expires with the cookie
- *   {p}rl:{limiter}:{k}  string   rate-limiter-flexible counters (RateLimiterRedis)
+ *   {p}s:{sid}           string   key-value: express-session data (src/http/session-store.ts encodes it);
+ *                                 expires with the cookie
+ *   {p}rl:{limit}:{k}    string   key-value: a rate-limit window's counter (src/otp/rate-limits.ts);
+ *                                 expires at the end of the window
+ *   {p}kv:{key}          string   key-value: any other key (URI-encoded), so no key-value key can name
+ *                                 another kind of key
  *   {p}ob:d:{id}         hash     webhook delivery (an OutboxMessage plus its delivery state)
  *   {p}ob:due            zset     deliveries waiting for a worker by the time they may be claimed
  *                                 (pending: nextAttemptAt; delivering: end of the lease)
@@ -24,23 +30,35 @@ import { VERIFICATION_ID } from '../../domain/verification.js';
  *                                 the purge after WEBHOOK_RETENTION_HOURS
  *   {p}ob:seq            string   counter that orders deliveries created in the same millisecond
  *
- * Lua scripts build keys from the prefix (the outbox's claim discovers its members inside the script), so the
- * store needs a standalone Redis (or one behind Sentinel), not Redis Cluster.
+ * A script gets the keys it names in KEYS. Four scripts also reach records whose ids they find in an index
+ * (the claim, the purge and the sweep of deliveries, the expiry sweep of verifications); those get the
+ * family's key prefix (`verificationPrefix`, `deliveryPrefix`) as an argument, from here too. Such keys are
+ * not declared to Redis in advance, so the store needs a standalone Redis (or one behind Sentinel), not
+ * Redis Cluster.
  */
 export function keyLayout(prefix: string) {
+  const verificationPrefix = `${prefix}v:`;
+  const deliveryPrefix = `${prefix}ob:d:`;
+  const deliveriesIn = (status: DeliveryStatus) => `${prefix}ob:st:${status}`;
   return {
     prefix,
-    verification: (id: string) => (VERIFICATION_ID.test(id) ? `${prefix}v:${id}` : `${prefix}v?${encodeURIComponent(id)}`),
+    verificationPrefix,
+    verification: (id: string) => (VERIFICATION_ID.test(id) ? `${verificationPrefix}${id}` : `${prefix}v?${encodeURIComponent(id)}`),
     openVerifications: `${prefix}v:open`,
     recentVerifications: `${prefix}v:recent`,
     authorizationState: (state: string) => `${prefix}st:${state}`,
     record: (ns: string, key: string) => `${prefix}r:${encodeURIComponent(ns)}:${encodeURIComponent(key)}`,
-    session: (sid: string) => `${prefix}s:${sid}`,
-    rateLimiter: (name: string) => `${prefix}rl:${name}`,
-    delivery: (id: string) => `${prefix}ob:d:${id}`,
+    /** the spaces of store.ts keyValueKeys keep their own short keys; anything else stays under `kv:` */
+    keyValue: (key: string) => (/^(s|rl):/.test(key) ? `${prefix}${key}` : `${prefix}kv:${encodeURIComponent(key)}`),
+    deliveryPrefix,
+    delivery: (id: string) => `${deliveryPrefix}${id}`,
     deliveriesDue: `${prefix}ob:due`,
     deliveriesAll: `${prefix}ob:all`,
-    deliveriesIn: (status: string) => `${prefix}ob:st:${status}`,
+    deliveriesDone: `${prefix}ob:done`,
+    deliverySequence: `${prefix}ob:seq`,
+    deliveriesIn,
+    /** the four status indexes, in the order the scripts read them */
+    deliveriesByStatus: (['pending', 'delivering', 'delivered', 'failed'] as const).map(deliveriesIn),
   };
 }
 

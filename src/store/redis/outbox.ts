@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Delivery, DeliveryResult, DeliveryStatus, OutboxMessage } from '../store.js';
 import type { KeyLayout } from './keys.js';
-import type { Scripts } from './scripts.js';
+import { outboxKeysOf, type Scripts } from './scripts.js';
 
 /**
  * How long Redis keeps a delivered or failed webhook if nothing purges it first. The delivery worker purges
@@ -25,7 +25,7 @@ export const DELIVERY_RETENTION_MS = 365 * 24 * 3600 * 1000;
  * Durability is Redis's: run it with AOF (appendonly yes) so a Redis restart keeps the queue.
  */
 export function createRedisOutbox(client: Redis, keys: KeyLayout, scripts: Scripts) {
-  const p = keys.prefix;
+  const outboxKeys = outboxKeysOf(keys);
 
   const list = async (index: string, limit: number): Promise<Delivery[]> => {
     const found: Delivery[] = [];
@@ -46,35 +46,35 @@ export function createRedisOutbox(client: Redis, keys: KeyLayout, scripts: Scrip
   return {
     async enqueue(messages: OutboxMessage[]): Promise<void> {
       if (messages.length === 0) return;
-      await scripts.enqueue(p, Date.now(), messages.length, ...messageArgs(messages));
+      await scripts.enqueue([...outboxKeys, ...messages.map((m) => keys.delivery(m.id))], Date.now(), messages.length, ...messageArgs(messages));
     },
     async claim(now: Date, max: number, leaseMs: number): Promise<Delivery[]> {
-      const rows = (await scripts.claim(p, now.getTime(), max, leaseMs)) as string[][];
+      const rows = (await scripts.claim(outboxKeys, keys.deliveryPrefix, now.getTime(), max, leaseMs)) as string[][];
       return rows.map((flat) => toDelivery(fromFlat(flat)));
     },
     async complete(id: string, result: DeliveryResult, now: Date): Promise<void> {
       const outcome = result.ok ? 'delivered' : result.nextAttemptAt ? 'pending' : 'failed';
       const error = result.ok ? '' : result.error.slice(0, 500);
       const next = result.ok ? now : (result.nextAttemptAt ?? now);
-      await scripts.complete(p, id, outcome, result.status ?? '', error, next.getTime(), now.toISOString(), DELIVERY_RETENTION_MS);
+      await scripts.complete([...outboxKeys, keys.delivery(id)], id, outcome, result.status ?? '', error, next.getTime(), now.toISOString(), DELIVERY_RETENTION_MS);
     },
     list(filter: { status?: DeliveryStatus; limit: number }): Promise<Delivery[]> {
       return list(filter.status ? keys.deliveriesIn(filter.status) : keys.deliveriesAll, filter.limit);
     },
     async replay(id: string, now: Date): Promise<Delivery | undefined> {
-      const flat = (await scripts.replay(p, id, now.getTime())) as string[] | null;
+      const flat = (await scripts.replay([...outboxKeys, keys.delivery(id)], id, now.getTime())) as string[] | null;
       return flat ? toDelivery(fromFlat(flat)) : undefined;
     },
     countPending(): Promise<number> {
       return client.zcard(keys.deliveriesDue);
     },
-    /** deletes finished deliveries that finished before the cutoff (Store.purgeFinishedDeliveries) */
+    /** deletes finished deliveries that finished before the cutoff (OutboxStore.purgeFinished) */
     async purge(finishedBefore: Date, limit: number): Promise<number> {
-      return Number(await scripts.purgeDeliveries(p, finishedBefore.getTime(), limit));
+      return Number(await scripts.purgeDeliveries(outboxKeys, keys.deliveryPrefix, finishedBefore.getTime(), limit));
     },
     /** drops listing entries of deliveries that expired; run from the store's periodic sweep */
     async sweep(now: Date): Promise<void> {
-      await scripts.sweepDeliveries(p, `${now.getTime() - DELIVERY_RETENTION_MS}000`);
+      await scripts.sweepDeliveries(outboxKeys, keys.deliveryPrefix, `${now.getTime() - DELIVERY_RETENTION_MS}000`);
     },
   };
 }

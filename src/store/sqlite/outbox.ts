@@ -67,13 +67,17 @@ export function createOutbox(db: Database.Database) {
     for (const row of rows) lease.run(now + leaseMs, row.id);
     return rows.map((row) => toDelivery({ ...row, status: 'delivering', attempts: row.attempts + 1, lease_until: now + leaseMs }));
   });
+  // inside a caller's transaction (a create, an update) this is a savepoint of it
+  const enqueue = db.transaction((messages: OutboxMessage[], now: number) => {
+    for (const m of messages) insert.run({ ...m, due: now });
+  });
 
   return {
-    enqueue(messages: OutboxMessage[], now = Date.now()): void {
-      for (const m of messages) insert.run({ ...m, due: now });
+    enqueue(messages: OutboxMessage[]): void {
+      if (messages.length > 0) enqueue.immediate(messages, Date.now());
     },
     claim(now: Date, max: number, leaseMs: number): Delivery[] {
-      return claim(now.getTime(), max, leaseMs);
+      return claim.immediate(now.getTime(), max, leaseMs);
     },
     complete(id: string, result: DeliveryResult, now: Date): void {
       if (result.ok) {
