@@ -64,10 +64,10 @@ try {
   await cost('start', 'PKCE S256 challenge, node:crypto createHash (sync)', () => createHash('sha256').update('x'.repeat(43)).digest('base64url'));
   await cost('start', 'operators.beginAuthorization (state, nonce, PKCE verifier and challenge, URL)', () => deps.operators.beginAuthorization(operator, '+34600000002'));
   const sample = (await startVerification(deps, { phoneNumber: '+34600000002', network: 'unknown', ownerId: 'o' })).verification;
-  await cost('start', 'store.createVerification (SQLite insert, JSON)', () => deps.store.createVerification({ ...sample, id: `vrf_${randomBytes(16).toString('base64url')}` }));
-  await cost('start', 'store.saveAuthorizationState (SQLite insert, JSON)', () =>
-    deps.store.saveAuthorizationState({ ...auth(), verificationId: sample.id, operatorId: 'sandbox', expiresAt: sample.expiresAt }),
-  );
+  await cost('start', 'store.verifications.create with its authorization state (one SQLite transaction, JSON)', () => {
+    const id = `vrf_${randomBytes(16).toString('base64url')}`;
+    return deps.store.verifications.create({ ...sample, id }, { authorization: { ...auth(), state: randomBytes(32).toString('base64url'), verificationId: id, operatorId: 'sandbox', expiresAt: sample.expiresAt } });
+  });
   const session = { cookie: { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: '/', sameSite: 'lax' }, ownerId: 'x'.repeat(22) };
   await cost('start', 'session store set (SQLite upsert)', (i) => deps.store.keyValue.set(`s:sid-${i}-${Math.random()}`, Buffer.from(JSON.stringify(session)), 86_400_000));
   await cost('start', 'answer: verificationView + JSON.stringify', () => JSON.stringify({ verificationId: sample.id, verification: verificationView(sample, config.otp) }));

@@ -32,7 +32,7 @@ export async function buildDeps(
   const { secrets, created } = loadOrCreateSecrets(config.dataDir);
   const keys = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg });
   const store = options.store ?? (await openStore(config, options.logger));
-  const metrics = createMetrics({ pendingDeliveries: () => store.countPendingDeliveries(), processMetrics: config.metrics.enabled });
+  const metrics = createMetrics({ pendingDeliveries: () => store.outbox.countPending(), processMetrics: config.metrics.enabled });
   const http = axios.create({ maxRedirects: 0 });
   const operators = new OperatorClient({
     operators: options.operators,

@@ -59,7 +59,7 @@ export async function completeCallback(deps: CallbackDeps, query: URLSearchParam
 async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
   const state = query.get('state');
   if (!state) throw new InvalidArgument('The callback has no state parameter.');
-  const auth = await deps.store.consumeAuthorizationState(state);
+  const auth = await deps.store.verifications.consumeAuthorization(state);
   if (!auth) throw new InvalidArgument('Unknown or already used state.');
   const current = await loadVerification(deps, auth.verificationId);
   if (!current) throw new NotFound('The verification no longer exists.');

@@ -11,7 +11,7 @@ import { applyTransition } from './verifications.js';
  */
 export async function expireOverdueVerifications(deps: Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'now'>, batch = 100): Promise<number> {
   const now = deps.now();
-  const ids = await deps.store.listExpiredVerificationIds(now, batch);
+  const ids = await deps.store.verifications.listExpiredIds(now, batch);
   let count = 0;
   for (const id of ids) if (await applyTransition(deps, id, expired(now, deps.config.webhooks.expiredEvents))) count++;
   return count;

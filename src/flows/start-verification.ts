@@ -4,6 +4,7 @@ import type { VerificationStatus } from '../domain/lifecycle.js';
 import { event, type AuthorizationState, type NetworkHint, type Verification, type VerificationEvent } from '../domain/verification.js';
 import { BrokerError } from '../errors.js';
 import { OperatorFailure, type FallbackReason } from '../operator/failure.js';
+import type { SessionBinding } from '../store/store.js';
 import { sendCode } from './otp/send-code.js';
 import { checkReturnUrl } from './return-url.js';
 import { loadVerification, saveNewVerification } from './verifications.js';
@@ -32,6 +33,11 @@ export interface StartInput {
    * fallback_required (a GET, which any web page can make a browser send; the app then asks with a JSON POST).
    */
   sms?: 'send' | 'wait';
+  /**
+   * The caller's session, written in the same write as the verification (it binds the cookie to `ownerId`):
+   * called with the verification about to be saved, so the session can remember the one it sent to an operator.
+   */
+  session?: (starting: { verificationId: string; silent: boolean }) => SessionBinding;
 }
 
 export interface Started {
@@ -65,7 +71,7 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   if (!operator) {
     // sms_channel: the caller cannot follow an operator redirect (a facade's app or server), whatever its network
     const reason = input.channel === 'sms' ? 'sms_channel' : input.network === 'wifi' ? 'network_wifi' : 'no_operator';
-    return afterSilentLeg(deps, input, await saveAs(deps, record, 'fallback_required', [...origin, fallbackEvent(reason, {}, now)]));
+    return afterSilentLeg(deps, input, await saveAs(deps, input, record, 'fallback_required', [...origin, fallbackEvent(reason, {}, now)]));
   }
 
   let begun: Awaited<ReturnType<StartDeps['operators']['beginAuthorization']>>;
@@ -75,11 +81,11 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
     if (!(err instanceof OperatorFailure)) throw err;
     deps.logger.warn({ verificationId: record.id, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
     const withOperator = { ...record, operatorId: operator.id };
-    return afterSilentLeg(deps, input, await saveAs(deps, withOperator, 'fallback_required', [...origin, fallbackEvent(err.reason, err.detail, now)]));
+    return afterSilentLeg(deps, input, await saveAs(deps, input, withOperator, 'fallback_required', [...origin, fallbackEvent(err.reason, err.detail, now)]));
   }
   // the operator's authorization state, opaque here, kept for the callback until the verification expires
   const authorization: AuthorizationState = { ...begun.authState, verificationId: record.id, expiresAt: record.expiresAt };
-  const inProgress = await saveAs(deps, { ...record, operatorId: operator.id }, 'silent_auth_in_progress', [...origin, event('operator_redirect', { operator: operator.id }, now)], authorization);
+  const inProgress = await saveAs(deps, input, { ...record, operatorId: operator.id }, 'silent_auth_in_progress', [...origin, event('operator_redirect', { operator: operator.id }, now)], authorization);
   return { verification: inProgress, authUrl: begun.url };
 }
 
@@ -101,15 +107,16 @@ function newVerification(deps: StartDeps, input: StartInput, returnUrl: string |
   };
 }
 
-/** The record as it starts: its first status and the events that led there, with the authorization state (one write). */
-async function saveAs(deps: StartDeps, record: Verification, status: VerificationStatus, events: VerificationEvent[], authorization?: AuthorizationState): Promise<Verification> {
+/** The record as it starts: its first status and the events that led there, with the authorization state and the session (one write). */
+async function saveAs(deps: StartDeps, input: StartInput, record: Verification, status: VerificationStatus, events: VerificationEvent[], authorization?: AuthorizationState): Promise<Verification> {
   const started: Verification = {
     ...record,
     status,
     ...(status === 'fallback_required' && { method: 'sms_otp', reason: fallbackReasonOf(events) }),
     events: [...record.events, ...events],
   };
-  await saveNewVerification(deps, started, authorization);
+  const session = input.session?.({ verificationId: started.id, silent: status === 'silent_auth_in_progress' });
+  await saveNewVerification(deps, started, { authorization, session });
   return started;
 }
 

@@ -1,6 +1,7 @@
 import type { BrokerDeps } from '../deps.js';
 import { isFinal, isOwnedBy, type Transition } from '../domain/lifecycle.js';
 import type { AuthorizationState, Verification } from '../domain/verification.js';
+import type { SessionBinding } from '../store/store.js';
 import { NotFound, PermissionDenied } from '../errors.js';
 import { bindVerificationToLog } from '../logging.js';
 import type { Metrics } from '../metrics/index.js';
@@ -21,11 +22,13 @@ export type VerificationDeps = Pick<BrokerDeps, 'store' | 'metrics'>;
 
 const SILENT_LEG = new Set(['pending', 'silent_auth_in_progress', 'awaiting_completion']);
 
-/** Saves a new verification with its authorization state (when the silent leg starts). */
-export async function saveNewVerification(deps: VerificationDeps, verification: Verification, authorization?: AuthorizationState): Promise<void> {
+/**
+ * Saves a new verification in one durable write, with its authorization state (when the silent leg starts) and
+ * the session that binds the caller's cookie to it (when there is one).
+ */
+export async function saveNewVerification(deps: VerificationDeps, verification: Verification, also: { authorization?: AuthorizationState; session?: SessionBinding } = {}): Promise<void> {
   bindVerificationToLog(verification.id);
-  if (authorization) await deps.store.saveAuthorizationState(authorization);
-  await deps.store.createVerification(verification);
+  await deps.store.verifications.create(verification, also);
   deps.metrics.verificationStarted(verification.status === 'silent_auth_in_progress' ? 'silent_auth' : 'sms_otp');
   // a start without a silent leg (WiFi, no operator, discovery failed) is a fallback from the outset
   if (verification.status === 'fallback_required') deps.metrics.fallbackRequired(verification.reason ?? 'unknown');
@@ -33,7 +36,7 @@ export async function saveNewVerification(deps: VerificationDeps, verification: 
 
 export async function loadVerification(deps: Pick<BrokerDeps, 'store'>, id: string): Promise<Verification | undefined> {
   bindVerificationToLog(id);
-  return deps.store.getVerification(id);
+  return deps.store.verifications.get(id);
 }
 
 /**
@@ -51,7 +54,7 @@ export async function loadOwnedVerification(deps: Pick<BrokerDeps, 'store'>, id:
 export async function applyTransition(deps: VerificationDeps, id: string, transition: Transition): Promise<Verification | undefined> {
   bindVerificationToLog(id);
   let written: { from: Verification; to: Verification } | undefined;
-  const result = await deps.store.updateVerification(id, (current) => {
+  const result = await deps.store.verifications.update(id, (current) => {
     const outcome = transition(current);
     written = outcome && { from: current, to: outcome.next };
     return outcome;
@@ -62,7 +65,7 @@ export async function applyTransition(deps: VerificationDeps, id: string, transi
 
 /** Applies a transition; when it declined (a race, a late call), the latest record is the answer. */
 export async function applyOrReadLatest(deps: VerificationDeps, id: string, transition: Transition): Promise<Verification> {
-  const next = (await applyTransition(deps, id, transition)) ?? (await deps.store.getVerification(id));
+  const next = (await applyTransition(deps, id, transition)) ?? (await deps.store.verifications.get(id));
   if (!next) throw new NotFound('The verification no longer exists.');
   return next;
 }

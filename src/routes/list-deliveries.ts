@@ -15,7 +15,7 @@ const query = z
 export function listDeliveries(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const filter = parseInput(query, req.query, 'query');
-    const deliveries = await deps.store.listDeliveries(filter);
+    const deliveries = await deps.store.outbox.list(filter);
     res.set('Cache-Control', 'no-store').json({ deliveries: deliveries.map(deliveryView) });
   };
 }

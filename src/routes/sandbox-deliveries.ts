@@ -17,7 +17,7 @@ const SECRET_KEY = /secret|token|password|otp|code$/i;
  */
 export function sandboxDeliveries(deps: BrokerDeps): RequestHandler {
   return async (_req, res) => {
-    const deliveries = await deps.store.listDeliveries({ limit: RECENT });
+    const deliveries = await deps.store.outbox.list({ limit: RECENT });
     res.set('Cache-Control', 'no-store').json({ deliveries: deliveries.map(sandboxDeliveryView) });
   };
 }

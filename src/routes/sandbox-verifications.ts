@@ -10,7 +10,7 @@ const RECENT = 50;
  */
 export function sandboxVerifications(deps: BrokerDeps): RequestHandler {
   return async (_req, res) => {
-    const verifications = await deps.store.listRecentVerifications(RECENT);
+    const verifications = await deps.store.verifications.listRecent(RECENT);
     res.set('Cache-Control', 'no-store').json({ verifications: verifications.map((v) => verificationView(v, deps.config.otp)) });
   };
 }

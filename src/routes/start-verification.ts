@@ -5,6 +5,7 @@ import { startVerification, type Started, type StartInput } from '../flows/start
 import { verificationView } from '../flows/read-verification.js';
 import { networkField, parseInput } from '../http/validate.js';
 import { ownerIdOf } from '../http/session.js';
+import { sessionRecordOf } from '../http/session-store.js';
 import { parseE164 } from '../phone.js';
 
 const loginQuery = z.strictObject({
@@ -23,10 +24,16 @@ const createBody = loginQuery.omit({ redirect: true });
  * verification it sent to an operator: an operator error redirect without state ends that attempt (callback.ts).
  */
 async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>, sms: 'send' | 'wait'): Promise<Started> {
-  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip, sms };
-  const started = await startVerification(deps, input);
-  if (started.authUrl) req.session.silentVerificationId = started.verification.id;
-  return started;
+  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip, sms, session: bindSession(req) };
+  return startVerification(deps, input);
+}
+
+/** The session, as it will be after this start, for the start's own write (express-session then has nothing to save). */
+function bindSession(req: Request): StartInput['session'] {
+  return ({ verificationId, silent }) => {
+    if (silent) req.session.silentVerificationId = verificationId;
+    return sessionRecordOf(req);
+  };
 }
 
 function answer(deps: BrokerDeps, started: Started) {

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { AuthorizationState, Verification } from '../domain/verification.js';
-import type { DeprecatedFlatStore } from './deprecated.js';
 
 /** An event for the customer's backend, written in the same transaction as the change that causes it. */
 export interface OutboxMessage {
@@ -59,7 +58,7 @@ export interface CreateAlso {
  *   throws (a change) reaches the caller unchanged;
  * - whatever one instance wrote, another instance on the same data reads.
  */
-export interface Store extends DeprecatedFlatStore {
+export interface Store {
   readonly kind: 'sqlite' | 'redis';
   readonly verifications: VerificationStore;
   readonly outbox: OutboxStore;

@@ -28,7 +28,7 @@ export function deliveryView(d: Delivery) {
  * rather than raced with the worker. One already due now is simply confirmed: it is about to be sent.
  */
 export async function replayDelivery(deps: BrokerDeps, id: string): Promise<Delivery> {
-  const delivery = await deps.store.replayDelivery(id, deps.now());
+  const delivery = await deps.store.outbox.replay(id, deps.now());
   if (!delivery) throw new NotFound('No such delivery.');
   if (delivery.status !== 'pending' || Date.parse(delivery.nextAttemptAt) > deps.now().getTime()) {
     throw new Conflict(`The delivery is ${delivery.status}; only a delivered or failed delivery can be replayed.`);

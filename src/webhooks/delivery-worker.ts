@@ -28,7 +28,7 @@ const PURGE_EVERY_MS = 60_000;
  * Sends what the outbox holds, at least once, each event to its application's configured URL.
  *
  * Rules:
- * - a delivery is claimed with a lease (store.claimDeliveries); a broker killed mid-delivery leaves the
+ * - a delivery is claimed with a lease (store.outbox.claim); a broker killed mid-delivery leaves the
  *   lease to lapse and any broker claims it again, so nothing is lost;
  * - a 2xx answer completes it as delivered, after which only an explicit replay sends it again;
  * - otherwise it is due again at the next slot of WEBHOOK_RETRY_SCHEDULE (or later, if the receiver's
@@ -67,7 +67,7 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
     const result: DeliveryResult = target
       ? toDeliveryResult(await sendWebhook(deps.http, target, delivery, { now: at, timeoutMs: webhooks.timeoutMs }), delivery.attempts, webhooks.retrySchedule, deps.now())
       : { ok: false, error: `application "${delivery.applicationId}" has no webhook URL configured; configure one and replay` };
-    await deps.store.completeDelivery(delivery.id, result, deps.now());
+    await deps.store.outbox.complete(delivery.id, result, deps.now());
     deps.metrics.webhookAttempt(result.ok ? 'delivered' : result.nextAttemptAt ? 'retry' : 'failed');
     await noteOnVerification(delivery, result, Boolean(target));
     const fields = { deliveryId: delivery.id, applicationId: delivery.applicationId, eventType: delivery.eventType, attempt: delivery.attempts };
@@ -94,7 +94,7 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
     if (!result.ok && result.nextAttemptAt) detail.nextAttemptAt = result.nextAttemptAt.toISOString();
     const now = deps.now();
     try {
-      await deps.store.updateVerification(verificationId, noted([event(type, detail, now)], now));
+      await deps.store.verifications.update(verificationId, noted([event(type, detail, now)], now));
     } catch (err) {
       log.warn({ err, deliveryId: delivery.id, verificationId }, 'could not note the webhook outcome on its verification');
     }
@@ -112,7 +112,7 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
       await purgeNowAndThen();
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
-      const due = await deps.store.claimDeliveries(deps.now(), room, leaseMs(webhooks.timeoutMs));
+      const due = await deps.store.outbox.claim(deps.now(), room, leaseMs(webhooks.timeoutMs));
       for (const delivery of due) track(delivery);
     },
     async drain() {

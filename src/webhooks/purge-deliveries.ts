@@ -20,7 +20,7 @@ export async function purgeFinishedDeliveries(deps: Pick<BrokerDeps, 'config' | 
   const finishedBefore = new Date(deps.now().getTime() - deps.config.webhooks.retentionMs);
   let purged = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const deleted = await deps.store.purgeFinishedDeliveries(finishedBefore, BATCH);
+    const deleted = await deps.store.outbox.purgeFinished(finishedBefore, BATCH);
     purged += deleted;
     if (deleted < BATCH) break;
   }

@@ -130,7 +130,7 @@ describe('webhook outcomes on the verification timeline', () => {
     const delivered = read.events.find((e: { type: string }) => e.type === 'webhook_delivered');
     expect(delivered).toMatchObject({ detail: { event: 'verification.succeeded', attempt: 1, status: 204 } });
     expect(received.length).toBeGreaterThan(0);
-    const stored = JSON.stringify((await broker.deps.store.getVerification(id))!.events);
+    const stored = JSON.stringify((await broker.deps.store.verifications.get(id))!.events);
     expect(stored).not.toContain('do-not-show');
     expect(stored).not.toContain('+34600000002');
   });

@@ -79,7 +79,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
 
   it('bad input gets a short readable sentence, creates nothing and sends nothing', async () => {
     const app = broker.device('127.0.0.34');
-    const before = (await broker.deps.store.listRecentVerifications(500)).length;
+    const before = (await broker.deps.store.verifications.listRecent(500)).length;
     const cases: Array<[Promise<{ status: number; json(): any }>, number, string]> = [
       [app.get(verify()), 400, 'Please enter your phone number.'],
       [app.get(`${verify()}?phone=`), 400, 'Please enter your phone number.'],
@@ -101,7 +101,7 @@ describe('Cloud Softphone Phone Number Verifier facade (seed 000)', () => {
       expect({ status: res.status, body: res.json() }).toEqual({ status, body: { message } });
       expect(message.length).toBeLessThanOrEqual(100);
     }
-    expect((await broker.deps.store.listRecentVerifications(500)).length).toBe(before);
+    expect((await broker.deps.store.verifications.listRecent(500)).length).toBe(before);
   });
 
   it('the provisioning backend checks phone, PIN and token: 200 {verified, phoneNumber}, verification.succeeded fires, the PIN works once', async () => {

@@ -86,7 +86,7 @@ describe('mPass Mobile Number Verification facade (seed 003)', () => {
   });
 
   it('a missing mandatory parameter, an invalid number, a malformed code or app → 1 Invalid Data, changing nothing', async () => {
-    const before = (await broker.deps.store.listRecentVerifications(500)).length;
+    const before = (await broker.deps.store.verifications.listRecent(500)).length;
     for (const query of [
       'dest=%2B34600000061',
       `apikey=${apikey}`,
@@ -99,7 +99,7 @@ describe('mPass Mobile Number Verification facade (seed 003)', () => {
     ]) {
       expect([query, await body(msg(query))]).toEqual([query, INVALID_DATA]);
     }
-    expect((await broker.deps.store.listRecentVerifications(500)).length).toBe(before);
+    expect((await broker.deps.store.verifications.listRecent(500)).length).toBe(before);
 
     expect(await body(msg(`apikey=${apikey}&dest=%2B34600000061`))).toBe(ACCEPT);
     const otp = await lastCodeFor(broker, '+34600000061', server);

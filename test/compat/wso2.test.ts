@@ -262,7 +262,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     const user = await getUser(id);
     expect(user[WSO2].verifiedMobileNumbers).toBe('+34600000089,+34600000091');
     expect(user[ENTERPRISE]).toEqual({ pendingMobileNumber: '+34600000090' });
-    const [waiting] = (await broker.deps.store.listRecentVerifications(500)).filter((v) => v.phoneNumber === '+34600000090');
+    const [waiting] = (await broker.deps.store.verifications.listRecent(500)).filter((v) => v.phoneNumber === '+34600000090');
     expect(waiting.otp?.attempts).toBe(0);
   });
 
@@ -497,7 +497,7 @@ describe('WSO2 mobile number verification on update facade (seed 004)', () => {
     await patch(id, replaceMobile('+34600000105'));
     const code = await lastCodeFor(broker, '+34600000105', admin);
     // the verification completes outside the facade (as /callback completes a silent one)
-    const [verification] = (await broker.deps.store.listRecentVerifications(500)).filter((v) => v.phoneNumber === '+34600000105');
+    const [verification] = (await broker.deps.store.verifications.listRecent(500)).filter((v) => v.phoneNumber === '+34600000105');
     await checkOwnedCode(broker.deps, verification, code);
     // eight settles that all read the user before any of them wrote it (as racing instances would)
     const stale = (await loadUser(broker.deps, id))!;

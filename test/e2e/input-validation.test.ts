@@ -41,7 +41,7 @@ describe('bad input gets a clear CAMARA error and changes nothing', () => {
     expect(unknown.json().message).toMatch(/admin/);
     const notObject = await d.post(url, '[1,2]', { 'content-type': 'application/json' });
     expect(notObject.status).toBe(400);
-    expect((await broker.deps.store.listRecentVerifications(100)).length).toBe(0);
+    expect((await broker.deps.store.verifications.listRecent(100)).length).toBe(0);
   });
 
   it('x-correlator is echoed when valid, generated when absent, refused when invalid', async () => {

@@ -186,11 +186,11 @@ describe('the sandbox never claims a number a configured operator serves', () =>
     try {
       const served = (await broker.device('127.0.0.2').get(`${broker.url}/login?phoneNumber=%2B34600000002`)).json();
       expect(served).toMatchObject({ method: 'sms_otp', verification: { reason: 'operator_unavailable' } });
-      const stored = await broker.deps.store.getVerification(served.verificationId);
+      const stored = await broker.deps.store.verifications.get(served.verificationId);
       expect(stored?.operatorId).toBe('real-es');
       const unserved = (await broker.device('127.0.0.4').get(`${broker.url}/login?phoneNumber=%2B447400123456`)).json();
       expect(unserved.verification?.reason).not.toBe('operator_unavailable');
-      expect((await broker.deps.store.getVerification(unserved.verificationId ?? unserved.verification?.id))?.operatorId).toBe('sandbox');
+      expect((await broker.deps.store.verifications.get(unserved.verificationId ?? unserved.verification?.id))?.operatorId).toBe('sandbox');
     } finally {
       await broker.close();
     }

@@ -36,7 +36,7 @@ for (const kind of ['sqlite', 'redis'] as const) {
     });
 
     it('below the routes too, a string that is not a verification id names no stored key: the store just misses', async () => {
-      for (const id of ['open', 'recent', '']) expect(await broker.deps.store.getVerification(id)).toBeUndefined();
+      for (const id of ['open', 'recent', '']) expect(await broker.deps.store.verifications.get(id)).toBeUndefined();
     });
 
     it('a webhook delivery id that is not msg_ + 22 base64url characters is a 404 for the admin too', async () => {

@@ -27,7 +27,7 @@ describe('a relayed silent verification is not verified for the starter', () => 
   }
 
   async function succeededEventsFor(id: string) {
-    const deliveries = await broker.deps.store.listDeliveries({ limit: 1000 });
+    const deliveries = await broker.deps.store.outbox.list({ limit: 1000 });
     return deliveries.filter((d) => d.eventType === 'verification.succeeded' && d.payload.includes(id));
   }
 

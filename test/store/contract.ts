@@ -7,6 +7,9 @@ import { KeyValueSessionStore } from '../../src/http/session-store.js';
 import { RateLimit } from '../../src/otp/rate-limits.js';
 import { keyValueKeys, type OutboxMessage, type RecordKind, type Store } from '../../src/store/store.js';
 
+/** an untyped record kind: any JSON reads back as it was written */
+const kind = (namespace: string): RecordKind<unknown> => ({ namespace, schema: z.unknown() });
+
 /**
  * Where one store's data lives. Every `open()` is another instance on the same data (another connection to
  * the SQLite file, another Redis client on the same prefix), which is how broker instances share a store.
@@ -114,64 +117,64 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
     describe('verifications', () => {
       it('reads back a created verification as it was written, and nothing for an unknown id', async () => {
         const v = aVerification({ returnUrl: 'https://app.example/done', lang: 'es' });
-        await store.createVerification(v);
-        expect(await store.getVerification(v.id)).toEqual(v);
-        expect(await (await another()).getVerification(v.id)).toEqual(v);
-        expect(await store.getVerification('vrf_unknown')).toBeUndefined();
+        await store.verifications.create(v);
+        expect(await store.verifications.get(v.id)).toEqual(v);
+        expect(await (await another()).verifications.get(v.id)).toEqual(v);
+        expect(await store.verifications.get('vrf_unknown')).toBeUndefined();
       });
 
       it('updateVerification stores the change and returns it; a missing record or a declined change writes nothing', async () => {
         const v = aVerification();
-        await store.createVerification(v);
-        const verified = await store.updateVerification(v.id, (cur) => ({ next: { ...cur, status: 'verified', verifiedAt: '2030-01-01T00:00:00.000Z' } }));
+        await store.verifications.create(v);
+        const verified = await store.verifications.update(v.id, (cur) => ({ next: { ...cur, status: 'verified', verifiedAt: '2030-01-01T00:00:00.000Z' } }));
         expect(verified).toMatchObject({ id: v.id, status: 'verified', verifiedAt: '2030-01-01T00:00:00.000Z' });
-        expect(await store.getVerification(v.id)).toEqual(verified);
+        expect(await store.verifications.get(v.id)).toEqual(verified);
 
-        expect(await store.updateVerification(v.id, () => undefined)).toBeUndefined();
-        expect(await store.getVerification(v.id)).toEqual(verified);
+        expect(await store.verifications.update(v.id, () => undefined)).toBeUndefined();
+        expect(await store.verifications.get(v.id)).toEqual(verified);
 
         let called = false;
-        expect(await store.updateVerification('vrf_missing', (cur) => ((called = true), { next: cur }))).toBeUndefined();
+        expect(await store.verifications.update('vrf_missing', (cur) => ((called = true), { next: cur }))).toBeUndefined();
         expect(called).toBe(false);
       });
 
       it('concurrent updates from several instances each see the latest record: none is lost', async () => {
         const v = aVerification();
-        await store.createVerification(v);
+        await store.verifications.create(v);
         const instances = [store, await another(), await another()];
-        await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3].updateVerification(v.id, countAttempt)));
-        const final = await store.getVerification(v.id);
+        await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3].verifications.update(v.id, countAttempt)));
+        const final = await store.verifications.get(v.id);
         expect(final!.events.filter((e) => e.type === 'attempt').map((e) => e.detail!.n)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       });
 
       it('an update writes its outbox messages with it, and only those of the run that won a race', async () => {
         const v = aVerification();
-        await store.createVerification(v);
+        await store.verifications.create(v);
         const instances = [store, await another()];
         // a fresh message id per run: a run that lost a race and leaked its messages would show up as extra deliveries
         const withMessage = (cur: Verification) => ({ ...countAttempt(cur), outbox: [aMessage({ payload: `{"n":${cur.events.length}}` })] });
-        await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2].updateVerification(v.id, withMessage)));
-        expect(await store.countPendingDeliveries()).toBe(10);
-        const payloads = (await store.listDeliveries({ limit: 50 })).map((d) => d.payload).sort();
+        await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2].verifications.update(v.id, withMessage)));
+        expect(await store.outbox.countPending()).toBe(10);
+        const payloads = (await store.outbox.list({ limit: 50 })).map((d) => d.payload).sort();
         expect(payloads).toEqual(Array.from({ length: 10 }, (_, i) => `{"n":${i + 1}}`).sort());
 
-        await store.updateVerification(v.id, () => undefined);
-        expect(await store.countPendingDeliveries()).toBe(10);
+        await store.verifications.update(v.id, () => undefined);
+        expect(await store.outbox.countPending()).toBe(10);
       });
 
       it('what the change throws reaches the caller unchanged, and nothing is written', async () => {
         const v = aVerification();
-        await store.createVerification(v);
+        await store.verifications.create(v);
         const boom = new Error('the change refused');
-        await expect(store.updateVerification(v.id, () => { throw boom; })).rejects.toBe(boom);
-        expect(await store.getVerification(v.id)).toEqual(v);
+        await expect(store.verifications.update(v.id, () => { throw boom; })).rejects.toBe(boom);
+        expect(await store.verifications.get(v.id)).toEqual(v);
       });
 
       it('lists recent verifications newest first, up to the limit', async () => {
         const t0 = Date.now();
         const vs = [0, 1, 2, 3].map((i) => aVerification({}, new Date(t0 + i * 1000)));
-        for (const v of [vs[2], vs[0], vs[3], vs[1]]) await store.createVerification(v);
-        expect((await store.listRecentVerifications(3)).map((v) => v.id)).toEqual([vs[3].id, vs[2].id, vs[1].id]);
+        for (const v of [vs[2], vs[0], vs[3], vs[1]]) await store.verifications.create(v);
+        expect((await store.verifications.listRecent(3)).map((v) => v.id)).toEqual([vs[3].id, vs[2].id, vs[1].id]);
       });
 
       it('lists unfinished verifications whose expiresAt has passed, not finished or live ones, up to the limit', async () => {
@@ -181,18 +184,18 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
         const done = aVerification({ expiresAt: past, status: 'verified' });
         const live = aVerification();
         const laterFinished = aVerification({ expiresAt: past });
-        for (const v of [open1, open2, done, live, laterFinished]) await store.createVerification(v);
-        await store.updateVerification(laterFinished.id, (cur) => ({ next: { ...cur, status: 'failed' } }));
+        for (const v of [open1, open2, done, live, laterFinished]) await store.verifications.create(v);
+        await store.verifications.update(laterFinished.id, (cur) => ({ next: { ...cur, status: 'failed' } }));
 
-        const ids = await store.listExpiredVerificationIds(new Date(), 10);
+        const ids = await store.verifications.listExpiredIds(new Date(), 10);
         expect(ids.sort()).toEqual([open1.id, open2.id].sort());
-        expect(await store.listExpiredVerificationIds(new Date(), 1)).toHaveLength(1);
-        expect(await store.listExpiredVerificationIds(new Date(Date.now() - 2 * MINUTE), 10)).toEqual([]);
+        expect(await store.verifications.listExpiredIds(new Date(), 1)).toHaveLength(1);
+        expect(await store.verifications.listExpiredIds(new Date(Date.now() - 2 * MINUTE), 10)).toEqual([]);
 
         // once marked expired (a final status) it leaves the list, and stays readable
-        await store.updateVerification(open1.id, (cur) => ({ next: { ...cur, status: 'expired' } }));
-        expect(await store.listExpiredVerificationIds(new Date(), 10)).toEqual([open2.id]);
-        expect(await store.getVerification(open1.id)).toMatchObject({ status: 'expired' });
+        await store.verifications.update(open1.id, (cur) => ({ next: { ...cur, status: 'expired' } }));
+        expect(await store.verifications.listExpiredIds(new Date(), 10)).toEqual([open2.id]);
+        expect(await store.verifications.get(open1.id)).toMatchObject({ status: 'expired' });
       });
     });
 
@@ -323,7 +326,7 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
 
       it('a record of the wrong shape reads as absent', async () => {
         await store.records.put(Counter, 'b', 42);
-        await store.putRecord('tokens', 'c', { user: 'u2' });
+        await store.records.put(kind('tokens'), 'c', { user: 'u2' });
         expect(await store.records.get(Token, 'b')).toBeUndefined();
         expect(await store.records.get(Token, 'c')).toBeUndefined();
         expect(await store.records.get(Counter, 'b')).toBe(42);
@@ -340,56 +343,56 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
     describe('authorization states', () => {
       it('a state is returned once; a second consume, on any instance, gets nothing', async () => {
         const s = aState('vrf_a');
-        await store.saveAuthorizationState(s);
+        await store.verifications.create(aVerification(), { authorization: s });
         const other = await another();
-        expect(await other.consumeAuthorizationState(s.state)).toEqual(s);
-        expect(await other.consumeAuthorizationState(s.state)).toBeUndefined();
-        expect(await store.consumeAuthorizationState(s.state)).toBeUndefined();
-        expect(await store.consumeAuthorizationState('never-saved')).toBeUndefined();
+        expect(await other.verifications.consumeAuthorization(s.state)).toEqual(s);
+        expect(await other.verifications.consumeAuthorization(s.state)).toBeUndefined();
+        expect(await store.verifications.consumeAuthorization(s.state)).toBeUndefined();
+        expect(await store.verifications.consumeAuthorization('never-saved')).toBeUndefined();
       });
 
       it('when instances race on one state, exactly one gets it', async () => {
         const s = aState('vrf_b');
-        await store.saveAuthorizationState(s);
+        await store.verifications.create(aVerification(), { authorization: s });
         const instances = [store, await another()];
-        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2].consumeAuthorizationState(s.state)));
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => instances[i % 2].verifications.consumeAuthorization(s.state)));
         expect(results.filter(Boolean)).toEqual([s]);
       });
 
       it('an expired state is not returned', async () => {
         const s = aState('vrf_c', { expiresAt: new Date(Date.now() - 1000).toISOString() });
-        await store.saveAuthorizationState(s);
-        expect(await store.consumeAuthorizationState(s.state)).toBeUndefined();
+        await store.verifications.create(aVerification(), { authorization: s });
+        expect(await store.verifications.consumeAuthorization(s.state)).toBeUndefined();
       });
     });
 
     describe('records', () => {
       it('puts, overwrites, reads and deletes records per namespace and key', async () => {
-        await store.putRecord('tokens', 'a', { n: 1 });
-        await store.putRecord('tokens', 'a', { n: 2, nested: { ok: true } });
-        await store.putRecord('users', 'a', ['other']);
-        expect(await (await another()).getRecord('tokens', 'a')).toEqual({ n: 2, nested: { ok: true } });
-        expect(await store.getRecord('users', 'a')).toEqual(['other']);
-        await store.deleteRecord('tokens', 'a');
-        expect(await store.getRecord('tokens', 'a')).toBeUndefined();
-        expect(await store.getRecord('users', 'a')).toEqual(['other']);
+        await store.records.put(kind('tokens'), 'a', { n: 1 });
+        await store.records.put(kind('tokens'), 'a', { n: 2, nested: { ok: true } });
+        await store.records.put(kind('users'), 'a', ['other']);
+        expect(await (await another()).records.get(kind('tokens'), 'a')).toEqual({ n: 2, nested: { ok: true } });
+        expect(await store.records.get(kind('users'), 'a')).toEqual(['other']);
+        await store.records.delete(kind('tokens'), 'a');
+        expect(await store.records.get(kind('tokens'), 'a')).toBeUndefined();
+        expect(await store.records.get(kind('users'), 'a')).toEqual(['other']);
       });
 
       it('namespace and key are not confused when they contain separators', async () => {
-        await store.putRecord('a:b', 'c', 'first');
-        await store.putRecord('a', 'b:c', 'second');
-        expect(await store.getRecord('a:b', 'c')).toBe('first');
-        expect(await store.getRecord('a', 'b:c')).toBe('second');
+        await store.records.put(kind('a:b'), 'c', 'first');
+        await store.records.put(kind('a'), 'b:c', 'second');
+        expect(await store.records.get(kind('a:b'), 'c')).toBe('first');
+        expect(await store.records.get(kind('a'), 'b:c')).toBe('second');
       });
 
       it('a record with a time to live disappears after it; one put again without TTL stays', async () => {
-        await store.putRecord('channel', 'short', { v: 1 }, 1);
-        await store.putRecord('channel', 'renewed', { v: 1 }, 1);
-        await store.putRecord('channel', 'renewed', { v: 2 });
-        expect(await store.getRecord('channel', 'short')).toEqual({ v: 1 });
+        await store.records.put(kind('channel'), 'short', { v: 1 }, 1);
+        await store.records.put(kind('channel'), 'renewed', { v: 1 }, 1);
+        await store.records.put(kind('channel'), 'renewed', { v: 2 });
+        expect(await store.records.get(kind('channel'), 'short')).toEqual({ v: 1 });
         await sleep(1200);
-        expect(await store.getRecord('channel', 'short')).toBeUndefined();
-        expect(await store.getRecord('channel', 'renewed')).toEqual({ v: 2 });
+        expect(await store.records.get(kind('channel'), 'short')).toBeUndefined();
+        expect(await store.records.get(kind('channel'), 'renewed')).toEqual({ v: 2 });
       });
     });
 
@@ -401,126 +404,126 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
 
       it('an enqueued message is a pending delivery, once even if enqueued twice', async () => {
         const m = aMessage();
-        await store.enqueue([m]);
-        await store.enqueue([m]);
-        expect(await store.countPendingDeliveries()).toBe(1);
-        const [d] = await store.listDeliveries({ status: 'pending', limit: 10 });
+        await store.outbox.enqueue([m]);
+        await store.outbox.enqueue([m]);
+        expect(await store.outbox.countPending()).toBe(1);
+        const [d] = await store.outbox.list({ status: 'pending', limit: 10 });
         expect(d).toMatchObject({ ...m, status: 'pending', attempts: 0 });
         expect(d.leaseUntil).toBeUndefined();
       });
 
       it('a due delivery is leased to one worker at a time, across instances', async () => {
         const ms = [aMessage(), aMessage(), aMessage(), aMessage(), aMessage()];
-        await store.enqueue(ms);
+        await store.outbox.enqueue(ms);
         const instances = [store, await another()];
-        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => instances[i % 2].claimDeliveries(at(0), 2, LEASE)));
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => instances[i % 2].outbox.claim(at(0), 2, LEASE)));
         const ids = claims.flat().map((d) => d.id);
         expect(ids.sort()).toEqual(ms.map((m) => m.id).sort());
         expect(claims.every((c) => c.length <= 2)).toBe(true);
         const one = claims.flat()[0];
         expect(one).toMatchObject({ status: 'delivering', attempts: 1, leaseUntil: at(LEASE).toISOString() });
-        expect(await store.claimDeliveries(at(LEASE - 1), 10, LEASE)).toEqual([]);
-        expect(await store.countPendingDeliveries()).toBe(5);
+        expect(await store.outbox.claim(at(LEASE - 1), 10, LEASE)).toEqual([]);
+        expect(await store.outbox.countPending()).toBe(5);
       });
 
       it('an expired lease makes the delivery claimable again, so a dead worker does not lose it', async () => {
         const m = aMessage();
-        await store.enqueue([m]);
-        expect(await store.claimDeliveries(at(0), 10, LEASE)).toHaveLength(1);
+        await store.outbox.enqueue([m]);
+        expect(await store.outbox.claim(at(0), 10, LEASE)).toHaveLength(1);
         // the worker holding it dies; another instance finds it once the lease has run out
-        const again = await (await another()).claimDeliveries(at(LEASE), 10, LEASE);
+        const again = await (await another()).outbox.claim(at(LEASE), 10, LEASE);
         expect(again).toEqual([expect.objectContaining({ id: m.id, status: 'delivering', attempts: 2, leaseUntil: at(2 * LEASE).toISOString() })]);
       });
 
       it('a delivered webhook leaves the queue, with its status and time', async () => {
         const m = aMessage();
-        await store.enqueue([m]);
-        await store.claimDeliveries(at(0), 10, LEASE);
-        await store.completeDelivery(m.id, { ok: true, status: 204 }, at(1000));
-        expect(await store.countPendingDeliveries()).toBe(0);
-        expect(await store.claimDeliveries(at(10 * LEASE), 10, LEASE)).toEqual([]);
-        const [d] = await store.listDeliveries({ status: 'delivered', limit: 10 });
+        await store.outbox.enqueue([m]);
+        await store.outbox.claim(at(0), 10, LEASE);
+        await store.outbox.complete(m.id, { ok: true, status: 204 }, at(1000));
+        expect(await store.outbox.countPending()).toBe(0);
+        expect(await store.outbox.claim(at(10 * LEASE), 10, LEASE)).toEqual([]);
+        const [d] = await store.outbox.list({ status: 'delivered', limit: 10 });
         expect(d).toMatchObject({ id: m.id, status: 'delivered', attempts: 1, lastStatus: 204, deliveredAt: at(1000).toISOString() });
         expect(d.leaseUntil).toBeUndefined();
-        expect(await store.listDeliveries({ status: 'delivering', limit: 10 })).toEqual([]);
+        expect(await store.outbox.list({ status: 'delivering', limit: 10 })).toEqual([]);
       });
 
       it('a failed attempt with a next attempt waits until then; without one the delivery is failed', async () => {
         const [retried, given] = [aMessage(), aMessage()];
-        await store.enqueue([retried, given]);
-        await store.claimDeliveries(at(0), 10, LEASE);
-        await store.completeDelivery(retried.id, { ok: false, status: 500, error: 'HTTP 500', nextAttemptAt: at(60_000) }, at(1000));
-        await store.completeDelivery(given.id, { ok: false, error: 'x'.repeat(2000) }, at(1000));
+        await store.outbox.enqueue([retried, given]);
+        await store.outbox.claim(at(0), 10, LEASE);
+        await store.outbox.complete(retried.id, { ok: false, status: 500, error: 'HTTP 500', nextAttemptAt: at(60_000) }, at(1000));
+        await store.outbox.complete(given.id, { ok: false, error: 'x'.repeat(2000) }, at(1000));
 
-        const pending = (await store.listDeliveries({ status: 'pending', limit: 10 }))[0];
+        const pending = (await store.outbox.list({ status: 'pending', limit: 10 }))[0];
         expect(pending).toMatchObject({ id: retried.id, status: 'pending', lastStatus: 500, lastError: 'HTTP 500', nextAttemptAt: at(60_000).toISOString() });
-        const failed = (await store.listDeliveries({ status: 'failed', limit: 10 }))[0];
+        const failed = (await store.outbox.list({ status: 'failed', limit: 10 }))[0];
         expect(failed).toMatchObject({ id: given.id, status: 'failed' });
         expect(failed.lastError!.length).toBeLessThanOrEqual(500);
         expect(failed.lastStatus).toBeUndefined();
-        expect(await store.countPendingDeliveries()).toBe(1);
+        expect(await store.outbox.countPending()).toBe(1);
 
-        expect(await store.claimDeliveries(at(59_999), 10, LEASE)).toEqual([]);
-        expect((await store.claimDeliveries(at(60_000), 10, LEASE)).map((d) => [d.id, d.attempts])).toEqual([[retried.id, 2]]);
+        expect(await store.outbox.claim(at(59_999), 10, LEASE)).toEqual([]);
+        expect((await store.outbox.claim(at(60_000), 10, LEASE)).map((d) => [d.id, d.attempts])).toEqual([[retried.id, 2]]);
       });
 
       it('replay puts a delivered or failed delivery back in the queue, due now; other deliveries are left alone', async () => {
         const [done, waiting] = [aMessage(), aMessage()];
-        await store.enqueue([done, waiting]);
-        await store.claimDeliveries(at(0), 1, LEASE);
-        const claimedId = (await store.listDeliveries({ status: 'delivering', limit: 1 }))[0].id;
-        await store.completeDelivery(claimedId, { ok: true, status: 200 }, at(1));
+        await store.outbox.enqueue([done, waiting]);
+        await store.outbox.claim(at(0), 1, LEASE);
+        const claimedId = (await store.outbox.list({ status: 'delivering', limit: 1 }))[0].id;
+        await store.outbox.complete(claimedId, { ok: true, status: 200 }, at(1));
         const otherId = claimedId === done.id ? waiting.id : done.id;
 
-        const replayed = await (await another()).replayDelivery(claimedId, at(5000));
+        const replayed = await (await another()).outbox.replay(claimedId, at(5000));
         expect(replayed).toMatchObject({ id: claimedId, status: 'pending', attempts: 1, nextAttemptAt: at(5000).toISOString() });
-        expect(await store.countPendingDeliveries()).toBe(2);
-        expect((await store.claimDeliveries(at(5000), 10, LEASE)).map((d) => d.id).sort()).toEqual([done.id, waiting.id].sort());
+        expect(await store.outbox.countPending()).toBe(2);
+        expect((await store.outbox.claim(at(5000), 10, LEASE)).map((d) => d.id).sort()).toEqual([done.id, waiting.id].sort());
 
-        const stillDelivering = await store.replayDelivery(otherId, at(6000));
+        const stillDelivering = await store.outbox.replay(otherId, at(6000));
         expect(stillDelivering).toMatchObject({ id: otherId, status: 'delivering' });
-        expect(await store.replayDelivery('msg_unknown', at(6000))).toBeUndefined();
+        expect(await store.outbox.replay('msg_unknown', at(6000))).toBeUndefined();
       });
 
       it('lists deliveries newest first, up to the limit, optionally by status', async () => {
         const base = Date.now();
         const ms = [0, 1, 2, 3].map((i) => aMessage({ createdAt: new Date(base + i).toISOString() }));
-        await store.enqueue(ms);
-        await store.claimDeliveries(at(0), 4, LEASE);
-        await store.completeDelivery(ms[1].id, { ok: true, status: 200 }, at(1));
-        await store.completeDelivery(ms[3].id, { ok: true, status: 200 }, at(1));
-        expect((await store.listDeliveries({ limit: 3 })).map((d) => d.id)).toEqual([ms[3].id, ms[2].id, ms[1].id]);
-        expect((await store.listDeliveries({ status: 'delivered', limit: 10 })).map((d) => d.id)).toEqual([ms[3].id, ms[1].id]);
-        expect((await store.listDeliveries({ status: 'delivering', limit: 10 })).map((d) => d.id)).toEqual([ms[2].id, ms[0].id]);
+        await store.outbox.enqueue(ms);
+        await store.outbox.claim(at(0), 4, LEASE);
+        await store.outbox.complete(ms[1].id, { ok: true, status: 200 }, at(1));
+        await store.outbox.complete(ms[3].id, { ok: true, status: 200 }, at(1));
+        expect((await store.outbox.list({ limit: 3 })).map((d) => d.id)).toEqual([ms[3].id, ms[2].id, ms[1].id]);
+        expect((await store.outbox.list({ status: 'delivered', limit: 10 })).map((d) => d.id)).toEqual([ms[3].id, ms[1].id]);
+        expect((await store.outbox.list({ status: 'delivering', limit: 10 })).map((d) => d.id)).toEqual([ms[2].id, ms[0].id]);
       });
 
       it('purges finished deliveries (delivered or failed) that finished before the cutoff, and nothing else', async () => {
         const HOUR = 3_600_000;
         const [oldDelivered, oldFailed, newDelivered, newFailed, retrying, delivering, replayed] = Array.from({ length: 7 }, () => aMessage());
-        await store.enqueue([oldDelivered, oldFailed, newDelivered, newFailed, retrying, delivering, replayed]);
-        expect(await store.claimDeliveries(at(0), 10, LEASE)).toHaveLength(7);
-        await store.completeDelivery(oldDelivered.id, { ok: true, status: 200 }, at(1000));
-        await store.completeDelivery(oldFailed.id, { ok: false, status: 410, error: 'HTTP 410' }, at(1000));
-        await store.completeDelivery(newDelivered.id, { ok: true, status: 200 }, at(HOUR));
-        await store.completeDelivery(newFailed.id, { ok: false, error: 'timeout' }, at(HOUR));
-        await store.completeDelivery(retrying.id, { ok: false, status: 500, error: 'HTTP 500', nextAttemptAt: at(2 * HOUR) }, at(1000));
-        await store.completeDelivery(replayed.id, { ok: true, status: 200 }, at(1000));
-        await store.replayDelivery(replayed.id, at(2000));
+        await store.outbox.enqueue([oldDelivered, oldFailed, newDelivered, newFailed, retrying, delivering, replayed]);
+        expect(await store.outbox.claim(at(0), 10, LEASE)).toHaveLength(7);
+        await store.outbox.complete(oldDelivered.id, { ok: true, status: 200 }, at(1000));
+        await store.outbox.complete(oldFailed.id, { ok: false, status: 410, error: 'HTTP 410' }, at(1000));
+        await store.outbox.complete(newDelivered.id, { ok: true, status: 200 }, at(HOUR));
+        await store.outbox.complete(newFailed.id, { ok: false, error: 'timeout' }, at(HOUR));
+        await store.outbox.complete(retrying.id, { ok: false, status: 500, error: 'HTTP 500', nextAttemptAt: at(2 * HOUR) }, at(1000));
+        await store.outbox.complete(replayed.id, { ok: true, status: 200 }, at(1000));
+        await store.outbox.replay(replayed.id, at(2000));
 
         // another instance purges: the data is shared
-        expect(await (await another()).purgeFinishedDeliveries(at(HOUR - 1), 100)).toBe(2);
-        const kept = (await store.listDeliveries({ limit: 100 })).map((d) => d.id);
+        expect(await (await another()).outbox.purgeFinished(at(HOUR - 1), 100)).toBe(2);
+        const kept = (await store.outbox.list({ limit: 100 })).map((d) => d.id);
         expect(kept.sort()).toEqual([newDelivered.id, newFailed.id, retrying.id, delivering.id, replayed.id].sort());
-        expect((await store.listDeliveries({ status: 'delivered', limit: 100 })).map((d) => d.id)).toEqual([newDelivered.id]);
-        expect((await store.listDeliveries({ status: 'failed', limit: 100 })).map((d) => d.id)).toEqual([newFailed.id]);
-        expect(await store.replayDelivery(oldDelivered.id, at(3000))).toBeUndefined();
-        expect(await store.countPendingDeliveries()).toBe(3);
-        expect(await store.purgeFinishedDeliveries(at(HOUR - 1), 100)).toBe(0);
+        expect((await store.outbox.list({ status: 'delivered', limit: 100 })).map((d) => d.id)).toEqual([newDelivered.id]);
+        expect((await store.outbox.list({ status: 'failed', limit: 100 })).map((d) => d.id)).toEqual([newFailed.id]);
+        expect(await store.outbox.replay(oldDelivered.id, at(3000))).toBeUndefined();
+        expect(await store.outbox.countPending()).toBe(3);
+        expect(await store.outbox.purgeFinished(at(HOUR - 1), 100)).toBe(0);
 
         // a batch at a time: the limit holds
-        expect(await store.purgeFinishedDeliveries(at(HOUR + 1), 1)).toBe(1);
-        expect(await store.purgeFinishedDeliveries(at(HOUR + 1), 100)).toBe(1);
-        expect((await store.listDeliveries({ limit: 100 })).map((d) => d.id).sort()).toEqual([retrying.id, delivering.id, replayed.id].sort());
+        expect(await store.outbox.purgeFinished(at(HOUR + 1), 1)).toBe(1);
+        expect(await store.outbox.purgeFinished(at(HOUR + 1), 100)).toBe(1);
+        expect((await store.outbox.list({ limit: 100 })).map((d) => d.id).sort()).toEqual([retrying.id, delivering.id, replayed.id].sort());
       });
     });
 

@@ -1,3 +1,5 @@
+import type { RecordKind } from '../../src/store/store.js';
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -5,6 +7,9 @@ import type { Store } from '../../src/store/store.js';
 import { RateLimit } from '../../src/otp/rate-limits.js';
 import { aVerification, sessionsOf } from './contract.js';
 import { redisSite, REDIS_URL, whyNoRedis } from './support/redis.js';
+
+/** an untyped record kind: any JSON reads back as it was written */
+const kind = (namespace: string): RecordKind<unknown> => ({ namespace, schema: z.unknown() });
 
 const skipBecause = await whyNoRedis();
 if (skipBecause) console.warn(`\n  SKIPPED the Redis key and TTL tests: ${skipBecause}\n`);
@@ -30,20 +35,21 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
 
   it('a verification lives until its expiresAt plus 24 hours, then Redis drops it', async () => {
     const v = aVerification();
-    await store.createVerification(v);
+    await store.verifications.create(v);
     const expected = Date.parse(v.expiresAt) + DAY - Date.now();
     expect(Math.abs((await redis.pttl(`${p}v:${v.id}`)) - expected)).toBeLessThan(5000);
 
     // an update that moves expiresAt moves the TTL with it
     const later = new Date(Date.parse(v.expiresAt) + HOUR).toISOString();
-    await store.updateVerification(v.id, (cur) => ({ next: { ...cur, expiresAt: later } }));
+    await store.verifications.update(v.id, (cur) => ({ next: { ...cur, expiresAt: later } }));
     expect(Math.abs((await redis.pttl(`${p}v:${v.id}`)) - (expected + HOUR))).toBeLessThan(5000);
   });
 
   it('an authorization state lives until its expiresAt; a session until its cookie expires', async () => {
     const state = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + 10 * 60_000);
-    await store.saveAuthorizationState({ state, verificationId: 'vrf_x', operatorId: 'sandbox', codeVerifier: 'v'.repeat(43), nonce: 'n'.repeat(43), expiresAt: expiresAt.toISOString() });
+    const owner = aVerification();
+    await store.verifications.create(owner, { authorization: { state, verificationId: owner.id, operatorId: 'sandbox', codeVerifier: 'v'.repeat(43), nonce: 'n'.repeat(43), expiresAt: expiresAt.toISOString() } });
     expect(Math.abs((await redis.pttl(`${p}st:${state}`)) - 10 * 60_000)).toBeLessThan(5000);
 
     const cookie = { originalMaxAge: HOUR, expires: new Date(Date.now() + HOUR), httpOnly: true, path: '/' };
@@ -53,41 +59,41 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
 
   it('a finished webhook delivery expires after a year at the latest (the worker purges it after WEBHOOK_RETENTION_HOURS); one still waiting never expires', async () => {
     const message = (id: string) => ({ id, applicationId: 'default', eventType: 'verification.completed', payload: '{}', createdAt: new Date().toISOString() });
-    await store.enqueue([message('msg_done'), message('msg_waiting')]);
-    await store.claimDeliveries(new Date(Date.now() + 1000), 10, 30_000);
-    await store.completeDelivery('msg_done', { ok: true, status: 200 }, new Date());
-    await store.completeDelivery('msg_waiting', { ok: false, status: 503, error: 'HTTP 503', nextAttemptAt: new Date(Date.now() + 60_000) }, new Date());
+    await store.outbox.enqueue([message('msg_done'), message('msg_waiting')]);
+    await store.outbox.claim(new Date(Date.now() + 1000), 10, 30_000);
+    await store.outbox.complete('msg_done', { ok: true, status: 200 }, new Date());
+    await store.outbox.complete('msg_waiting', { ok: false, status: 503, error: 'HTTP 503', nextAttemptAt: new Date(Date.now() + 60_000) }, new Date());
     expect(Math.abs((await redis.pttl(`${p}ob:d:msg_done`)) - 365 * DAY)).toBeLessThan(5000);
     expect(await redis.pttl(`${p}ob:d:msg_waiting`)).toBe(-1);
 
     // replaying the finished one makes it durable again
-    await store.replayDelivery('msg_done', new Date());
+    await store.outbox.replay('msg_done', new Date());
     expect(await redis.pttl(`${p}ob:d:msg_done`)).toBe(-1);
   });
 
   it('the expiry index forgets verifications whose record Redis has dropped', async () => {
     const gone = aVerification({ expiresAt: new Date(Date.now() - 1000).toISOString() });
     const kept = aVerification({ expiresAt: new Date(Date.now() - 1000).toISOString() });
-    await store.createVerification(gone);
-    await store.createVerification(kept);
+    await store.verifications.create(gone);
+    await store.verifications.create(kept);
     await redis.del(`${p}v:${gone.id}`); // as its TTL would
-    expect(await store.listExpiredVerificationIds(new Date(), 10)).toEqual(expect.arrayContaining([kept.id]));
-    expect(await store.listExpiredVerificationIds(new Date(), 10)).not.toContain(gone.id);
+    expect(await store.verifications.listExpiredIds(new Date(), 10)).toEqual(expect.arrayContaining([kept.id]));
+    expect(await store.verifications.listExpiredIds(new Date(), 10)).not.toContain(gone.id);
     expect(await redis.zscore(`${p}v:open`, gone.id)).toBeNull();
   });
 
   it('the list of recent verifications keeps the 100 newest ids', async () => {
     const t0 = Date.now();
-    for (let i = 0; i < 110; i++) await store.createVerification(aVerification({}, new Date(t0 + i)));
+    for (let i = 0; i < 110; i++) await store.verifications.create(aVerification({}, new Date(t0 + i)));
     expect(await redis.zcard(`${p}v:recent`)).toBe(100);
-    expect(await store.listRecentVerifications(200)).toHaveLength(100);
+    expect(await store.verifications.listRecent(200)).toHaveLength(100);
   });
 
   it('every key the store writes is under the configured prefix, in the documented layout', async () => {
     const limiterName = `layout-${randomBytes(4).toString('hex')}`;
     await new RateLimit(store.keyValue, { name: limiterName, points: 5, duration: 60 }).consume('+34600000002');
     await store.keyValue.set('any:other/key', Buffer.from('x'), 60_000);
-    await store.putRecord('tokens', 'k:1', { a: 1 });
+    await store.records.put(kind('tokens'), 'k:1', { a: 1 });
     const anywhere = await redis.keys(`*${limiterName}*`);
     expect(anywhere.length).toBeGreaterThan(0);
     expect(anywhere.every((k) => k.startsWith(p))).toBe(true);

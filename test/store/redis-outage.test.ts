@@ -1,3 +1,4 @@
+import type { RecordKind } from '../../src/store/store.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { StoreUnavailable } from '../../src/errors.js';
@@ -8,6 +9,9 @@ import { freePort } from '../support/child-broker.js';
 import { aVerification, sessionsOf } from './contract.js';
 import { deleteKeys, REDIS_URL, uniquePrefix, whyNoRedis } from './support/redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+
+/** an untyped record kind: any JSON reads back as it was written */
+const kind = (namespace: string): RecordKind<unknown> => ({ namespace, schema: z.unknown() });
 
 const skipBecause = await whyNoRedis();
 if (skipBecause) console.warn(`\n  SKIPPED the Redis outage tests: ${skipBecause}\n`);
@@ -61,30 +65,30 @@ describeIfRedis('the Redis store when Redis goes away', () => {
 
   it('every kind of call fails fast with StoreUnavailable while Redis is away, and works again when it is back', async () => {
     const v = aVerification();
-    await store.createVerification(v);
+    await store.verifications.create(v);
     const limiter = new RateLimit(store.keyValue, { name: 'otp', points: 5, duration: 60 });
 
     await proxy.stop();
     await eventually(() => expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailable));
 
     const calls: Record<string, () => Promise<unknown>> = {
-      getVerification: () => store.getVerification(v.id),
-      createVerification: () => store.createVerification(aVerification()),
-      updateVerification: () => store.updateVerification(v.id, (cur) => ({ next: { ...cur, status: 'verified' } })),
-      listRecentVerifications: () => store.listRecentVerifications(10),
-      listExpiredVerificationIds: () => store.listExpiredVerificationIds(new Date(), 10),
-      saveAuthorizationState: () => store.saveAuthorizationState({ state: 's', verificationId: v.id, operatorId: 'x', codeVerifier: 'c', nonce: 'n', expiresAt: v.expiresAt }),
-      consumeAuthorizationState: () => store.consumeAuthorizationState('s'),
-      putRecord: () => store.putRecord('ns', 'k', 1),
-      getRecord: () => store.getRecord('ns', 'k'),
-      deleteRecord: () => store.deleteRecord('ns', 'k'),
-      enqueue: () => store.enqueue([{ id: 'm', applicationId: 'a', eventType: 'e', payload: '{}', createdAt: new Date().toISOString() }]),
-      claimDeliveries: () => store.claimDeliveries(new Date(), 10, 1000),
-      completeDelivery: () => store.completeDelivery('m', { ok: true, status: 200 }, new Date()),
-      listDeliveries: () => store.listDeliveries({ limit: 10 }),
-      replayDelivery: () => store.replayDelivery('m', new Date()),
-      countPendingDeliveries: () => store.countPendingDeliveries(),
-      purgeFinishedDeliveries: () => store.purgeFinishedDeliveries(new Date(), 10),
+      getVerification: () => store.verifications.get(v.id),
+      createVerification: () => store.verifications.create(aVerification()),
+      updateVerification: () => store.verifications.update(v.id, (cur) => ({ next: { ...cur, status: 'verified' } })),
+      listRecentVerifications: () => store.verifications.listRecent(10),
+      listExpiredVerificationIds: () => store.verifications.listExpiredIds(new Date(), 10),
+      createWithAuthorization: () => store.verifications.create(aVerification(), { authorization: { state: 's', verificationId: v.id, operatorId: 'x', codeVerifier: 'c', nonce: 'n', expiresAt: v.expiresAt } }),
+      consumeAuthorizationState: () => store.verifications.consumeAuthorization('s'),
+      putRecord: () => store.records.put(kind('ns'), 'k', 1),
+      getRecord: () => store.records.get(kind('ns'), 'k'),
+      deleteRecord: () => store.records.delete(kind('ns'), 'k'),
+      enqueue: () => store.outbox.enqueue([{ id: 'm', applicationId: 'a', eventType: 'e', payload: '{}', createdAt: new Date().toISOString() }]),
+      claimDeliveries: () => store.outbox.claim(new Date(), 10, 1000),
+      completeDelivery: () => store.outbox.complete('m', { ok: true, status: 200 }, new Date()),
+      listDeliveries: () => store.outbox.list({ limit: 10 }),
+      replayDelivery: () => store.outbox.replay('m', new Date()),
+      countPendingDeliveries: () => store.outbox.countPending(),
+      purgeFinishedDeliveries: () => store.outbox.purgeFinished(new Date(), 10),
       rateLimiter: () => limiter.consume('vrf_x'),
       sessions: () => sessionsOf(store).get('sid'),
       keyValueSet: () => store.keyValue.set('s:x', Buffer.from('x'), 1000),
@@ -102,25 +106,25 @@ describeIfRedis('the Redis store when Redis goes away', () => {
 
     await proxy.start();
     await eventually(() => expect(store.ping()).resolves.toBeUndefined());
-    expect(await store.getVerification(v.id)).toEqual(v);
-    expect(await store.updateVerification(v.id, (cur) => ({ next: { ...cur, status: 'verified' } }))).toMatchObject({ status: 'verified' });
+    expect(await store.verifications.get(v.id)).toEqual(v);
+    expect(await store.verifications.update(v.id, (cur) => ({ next: { ...cur, status: 'verified' } }))).toMatchObject({ status: 'verified' });
     await expect(limiter.consume('vrf_x')).resolves.toMatchObject({ allowed: true });
     expect(unhandled).toEqual([]);
   });
 
   it('a Redis that stops answering fails calls within the command timeout instead of hanging them', async () => {
     const v = aVerification();
-    await store.createVerification(v);
+    await store.verifications.create(v);
     proxy.freeze();
     try {
-      const { error, ms } = await failureOf(() => store.getVerification(v.id));
+      const { error, ms } = await failureOf(() => store.verifications.get(v.id));
       expect(error).toBeInstanceOf(StoreUnavailable);
       expect(ms).toBeGreaterThanOrEqual(1500);
       expect(ms).toBeLessThan(3500);
     } finally {
       proxy.thaw();
     }
-    await eventually(async () => expect(await store.getVerification(v.id)).toEqual(v));
+    await eventually(async () => expect(await store.verifications.get(v.id)).toEqual(v));
   });
 
   it('a broker that cannot reach Redis at start says so, naming REDIS_URL and not its password', async () => {

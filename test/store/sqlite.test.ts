@@ -22,7 +22,7 @@ describe('the SQLite store after close', () => {
   it('answers StoreUnavailable (503), not a TypeError', async () => {
     const store = createSqliteStore({ file: ':memory:' });
     await store.close();
-    await expect(store.getVerification('vrf_x')).rejects.toBeInstanceOf(StoreUnavailable);
+    await expect(store.verifications.get('vrf_x')).rejects.toBeInstanceOf(StoreUnavailable);
   });
 });
 

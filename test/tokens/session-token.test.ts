@@ -86,7 +86,7 @@ describe('the session token of a verified number', () => {
 
   it('says amr ["sms"] for a number proved by an SMS code, and names no operator when none took part', async () => {
     const { id } = await verified(broker.device('127.0.0.2'));
-    const v = (await broker.deps.store.getVerification(id))!;
+    const v = (await broker.deps.store.verifications.get(id))!;
     const token = await issueSessionToken(broker.deps, { ...v, method: 'sms_otp', operatorId: undefined });
     const { payload } = await jose.jwtVerify(token!, jose.createLocalJWKSet(broker.deps.keys.publicJwks()), { issuer: broker.url, audience: 'default' });
     expect(payload.amr).toEqual(['sms']);

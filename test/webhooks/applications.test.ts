@@ -43,8 +43,8 @@ describe('applications from BROKER_CONFIG', () => {
       expiresAt: new Date(now.getTime() + 600_000).toISOString(),
       events: [],
     };
-    await broker.deps.store.createVerification(verification);
-    await broker.deps.store.updateVerification(verification.id, failed(new Date(), 'otp_attempts_exceeded'));
+    await broker.deps.store.verifications.create(verification);
+    await broker.deps.store.verifications.update(verification.id, failed(new Date(), 'otp_attempts_exceeded'));
 
     const [hook] = await shopReceiver.waitFor((h) => h.body.includes(verification.id));
     expect(hook.verifyError).toBeUndefined();

@@ -143,13 +143,13 @@ describe('webhook delivery to a configured receiver', () => {
     // on WiFi the code is sent at once: the verification reached the code stage (WEBHOOK_EXPIRED_EVENTS=after_code)
     const start = await broker.device('127.0.0.2').post(`${broker.url}/v1/verifications`, { phoneNumber: '+34600000002', network: 'wifi' });
     const { verificationId } = start.json();
-    expect((await broker.deps.store.getVerification(verificationId))!.status).toBe('otp_sent');
+    expect((await broker.deps.store.verifications.get(verificationId))!.status).toBe('otp_sent');
     // the verification is waiting for its code; make its deadline pass
-    await broker.deps.store.updateVerification(verificationId, (v) => ({ next: { ...v, expiresAt: new Date(Date.now() - 1000).toISOString() } }));
+    await broker.deps.store.verifications.update(verificationId, (v) => ({ next: { ...v, expiresAt: new Date(Date.now() - 1000).toISOString() } }));
     const [hook] = await receiver.waitFor(forVerification(verificationId), 1, 10000);
     expect(hook.verifyError).toBeUndefined();
     expect(hook.event).toMatchObject({ type: 'verification.expired', data: { verificationId, phoneNumber: '+34600000002', method: 'sms_otp', verifiedAt: null } });
-    expect((await broker.deps.store.getVerification(verificationId))!.status).toBe('expired');
+    expect((await broker.deps.store.verifications.get(verificationId))!.status).toBe('expired');
   });
 
   it('never logs the full phone number, the payload or the secret while delivering', async () => {
@@ -230,7 +230,7 @@ describe('stopping the background jobs (graceful shutdown)', () => {
 
     await jobs.stop();
     expect(hook.answered).toBe(200);
-    const [delivery] = await broker.deps.store.listDeliveries({ limit: 10 });
+    const [delivery] = await broker.deps.store.outbox.list({ limit: 10 });
     expect(delivery).toMatchObject({ id: hook.id, status: 'delivered', attempts: 1 });
 
     // a later start has nothing left to send

@@ -25,7 +25,7 @@ async function startFour(broker: TestBroker) {
 }
 
 async function expiredEventsFor(broker: TestBroker, ids: string[]): Promise<string[]> {
-  const deliveries = await broker.deps.store.listDeliveries({ limit: 500 });
+  const deliveries = await broker.deps.store.outbox.list({ limit: 500 });
   return deliveries
     .filter((d) => d.eventType === 'verification.expired')
     .map((d) => (JSON.parse(d.payload) as { data: { verificationId: string } }).data.verificationId)
@@ -60,7 +60,7 @@ for (const setting of [undefined, 'after_code', 'all'] as const) {
         await expireOverdueVerifications(broker.deps);
 
         const all = [silent, silentRead, codeSent, codeSentRead].map((v) => v.id);
-        for (const id of all) expect((await broker.deps.store.getVerification(id))?.status).toBe('expired');
+        for (const id of all) expect((await broker.deps.store.verifications.get(id))?.status).toBe('expired');
         const announced = await expiredEventsFor(broker, all);
         const expected = announcesAll ? all : [codeSent.id, codeSentRead.id];
         expect(announced.sort()).toEqual(expected.sort());

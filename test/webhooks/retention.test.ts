@@ -34,7 +34,7 @@ describe('finished webhook deliveries are purged after WEBHOOK_RETENTION_HOURS',
 
     // an application without a webhook URL: its event is failed at once
     const failedId = 'msg_failed_retention';
-    await broker.deps.store.enqueue([{ id: failedId, applicationId: 'unconfigured-app', eventType: 'verification.succeeded', payload: '{"type":"verification.succeeded","data":{}}', createdAt: new Date().toISOString() }]);
+    await broker.deps.store.outbox.enqueue([{ id: failedId, applicationId: 'unconfigured-app', eventType: 'verification.succeeded', payload: '{"type":"verification.succeeded","data":{}}', createdAt: new Date().toISOString() }]);
     const failed = await waitForDelivery(broker.url, key, (d) => d.id === failedId && d.status === 'failed');
     // a receiver answering 500: the event waits for its next attempt, 10 hours later
     receiver.respond = () => ({ status: 500 });

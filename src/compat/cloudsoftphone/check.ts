@@ -27,7 +27,7 @@ export function checkPin(deps: BrokerDeps): FacadeRoute {
     }
     const number = numberFrom({ phoneNumber }, ['phoneNumber']);
     const found = await verificationIdFor(deps, authToken);
-    const verification = found && (await deps.store.getVerification(found.verificationId));
+    const verification = found && (await deps.store.verifications.get(found.verificationId));
     if (!found || !verification || verification.ownerId !== ownerIdFor(found.digest) || verification.phoneNumber !== number) {
       throw new CloudSoftphoneRefusal(403, 'The PIN cannot be checked: the token does not belong to this number.');
     }

@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { BrokerDeps } from '../../deps.js';
+import type { RecordKind } from '../../store/store.js';
 
-const NAMESPACE = 'cloudsoftphone-token';
+/** authToken digest → the verification it was issued for */
+const TOKENS: RecordKind<{ verificationId: string }> = { namespace: 'cloudsoftphone-token', schema: z.object({ verificationId: z.string() }) };
 
 /**
  * The authToken that binds a PIN to the app that asked for it (seed 000: "guessing the right PIN code
@@ -23,19 +26,19 @@ export function ownerIdFor(digest: string): string {
 }
 
 export async function rememberToken(deps: BrokerDeps, digest: string, verificationId: string): Promise<void> {
-  await deps.store.putRecord(NAMESPACE, digest, { verificationId }, deps.config.verification.ttlSeconds);
+  await deps.store.records.put(TOKENS, digest, { verificationId }, deps.config.verification.ttlSeconds);
 }
 
 /** The verification an authToken was issued for, if the token is one of ours and still alive. */
 export async function verificationIdFor(deps: BrokerDeps, authToken: unknown): Promise<{ verificationId: string; digest: string } | undefined> {
   if (typeof authToken !== 'string' || !/^[0-9a-f]{64}$/.test(authToken)) return undefined;
   const digest = digestOf(authToken);
-  const record = await deps.store.getRecord<{ verificationId: string }>(NAMESPACE, digest);
+  const record = await deps.store.records.get(TOKENS, digest);
   return record && { verificationId: record.verificationId, digest };
 }
 
 export async function forgetToken(deps: BrokerDeps, digest: string): Promise<void> {
-  await deps.store.deleteRecord(NAMESPACE, digest);
+  await deps.store.records.delete(TOKENS, digest);
 }
 
 function digestOf(authToken: string): string {

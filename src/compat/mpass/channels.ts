@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Store } from '../../store/store.js';
+import { z } from 'zod';
+import type { RecordKind, Store } from '../../store/store.js';
 
 /**
  * mPass channel keys (seed 003, "4.1 Client Authentication"): an administrator creates a key for the IP
@@ -13,19 +14,15 @@ import type { Store } from '../../store/store.js';
  *   address); an unknown key, a revoked one, or a known one from another address is refused alike;
  * - channels are listed from an index record, which only the CLI writes (one administrator at a time).
  */
-export interface Channel {
-  id: string;
-  name: string;
-  ips: string[];
-  createdAt: string;
-}
+const channelSchema = z.object({ id: z.string(), name: z.string(), ips: z.array(z.string()), createdAt: z.string() });
+export type Channel = z.infer<typeof channelSchema>;
+const indexEntrySchema = channelSchema.extend({ keyDigest: z.string() });
+type IndexEntry = z.infer<typeof indexEntrySchema>;
 
-interface IndexEntry extends Channel {
-  keyDigest: string;
-}
-
-const KEYS = 'mpass-channel-key';
-const INDEX = 'mpass-channels';
+/** key digest → its channel */
+const KEYS: RecordKind<Channel> = { namespace: 'mpass-channel-key', schema: channelSchema };
+/** every channel, for the CLI's list */
+const INDEX: RecordKind<IndexEntry[]> = { namespace: 'mpass-channels', schema: z.array(indexEntrySchema) };
 const INDEX_KEY = 'all';
 
 export class ChannelInputInvalid extends Error {}
@@ -43,8 +40,8 @@ export async function createChannel(store: Store, input: { name: string; ips: st
   const apiKey = `mpk_${randomBytes(32).toString('base64url')}`;
   const channel: Channel = { id: `chn_${randomUUID()}`, name, ips: [...new Set(ips)], createdAt: now.toISOString() };
   const keyDigest = digest(apiKey);
-  await store.putRecord(KEYS, keyDigest, channel);
-  await store.putRecord(INDEX, INDEX_KEY, [...index, { ...channel, keyDigest }]);
+  await store.records.put(KEYS, keyDigest, channel);
+  await store.records.put(INDEX, INDEX_KEY, [...index, { ...channel, keyDigest }]);
   return { channel, apiKey };
 }
 
@@ -57,8 +54,8 @@ export async function revokeChannel(store: Store, idOrName: string): Promise<Cha
   const index = await readIndex(store);
   const found = index.find((c) => c.id === idOrName || c.name === idOrName);
   if (!found) return undefined;
-  await store.deleteRecord(KEYS, found.keyDigest);
-  await store.putRecord(INDEX, INDEX_KEY, index.filter((c) => c !== found));
+  await store.records.delete(KEYS, found.keyDigest);
+  await store.records.put(INDEX, INDEX_KEY, index.filter((c) => c !== found));
   const { keyDigest: _, ...channel } = found;
   return channel;
 }
@@ -67,7 +64,7 @@ export async function revokeChannel(store: Store, idOrName: string): Promise<Cha
 export async function authenticateChannel(store: Store, apiKey: string, clientIp: string | undefined): Promise<Channel | undefined> {
   if (!/^[\x21-\x7e]{1,200}$/.test(apiKey)) return undefined;
   const keyDigest = digest(apiKey);
-  const channel = await store.getRecord<Channel>(KEYS, keyDigest);
+  const channel = await store.records.get(KEYS, keyDigest);
   if (!channel || clientIp === undefined) return undefined;
   return channel.ips.includes(normaliseIp(clientIp)) ? channel : undefined;
 }
@@ -82,5 +79,5 @@ function digest(apiKey: string): string {
 }
 
 async function readIndex(store: Store): Promise<IndexEntry[]> {
-  return (await store.getRecord<IndexEntry[]>(INDEX, INDEX_KEY)) ?? [];
+  return (await store.records.get(INDEX, INDEX_KEY)) ?? [];
 }

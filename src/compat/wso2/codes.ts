@@ -33,7 +33,7 @@ export interface CodeRequest {
  * - returns the entry whose verification holds (or, lenient, will hold) the code.
  */
 export async function deliverCode(deps: BrokerDeps, number: MobileNumber | PendingNumber, request: CodeRequest): Promise<PendingNumber> {
-  const current = 'verificationId' in number ? await deps.store.getVerification(number.verificationId) : undefined;
+  const current = 'verificationId' in number ? await deps.store.verifications.get(number.verificationId) : undefined;
   const target = current && canTakeAnotherCode(deps, current) ? (number as PendingNumber) : await startOnSms(deps, number, request);
   try {
     await sendCode(deps, target.verificationId, { clientIp: request.clientIp });

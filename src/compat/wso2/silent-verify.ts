@@ -70,7 +70,7 @@ export function silentVerifyDone(deps: BrokerDeps): FacadeRoute {
     const code = typeof req.query.code === 'string' && isCompletionCodeShaped(req.query.code) ? req.query.code : undefined;
     const stored = await loadUser(deps, userId);
     const silent = stored?.pending?.silent?.verificationId === verificationId ? stored.pending.silent : undefined;
-    const verification = silent && (await deps.store.getVerification(silent.verificationId));
+    const verification = silent && (await deps.store.verifications.get(silent.verificationId));
     if (!stored || !silent || !verification) throw new IdentityError(404, '18005', 'Recovery data not found', 'No silent verification of this user has that id.');
     const target = new URL(silent.returnUrl ?? `${deps.config.publicUrl}/result.html`);
     target.searchParams.set('verificationId', verification.id);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { BrokerDeps } from '../../deps.js';
 import type { Verification } from '../../domain/verification.js';
-import type { OutboxMessage } from '../../store/store.js';
+import type { OutboxMessage, RecordKind } from '../../store/store.js';
 import { outboxMessage } from '../../webhooks/events.js';
 
 /**
@@ -37,12 +38,29 @@ export interface Wso2User {
 
 export type Scenario = 'MOBILE_VERIFICATION_ON_UPDATE' | 'MOBILE_VERIFICATION_ON_VERIFIED_LIST_UPDATE';
 
-const NAMESPACE = 'wso2-user';
+const mobileNumber = z.object({ value: z.string(), e164: z.string() });
+const pendingNumber = mobileNumber.extend({
+  verificationId: z.string(),
+  silent: z.object({ verificationId: z.string(), returnUrl: z.string().optional() }).optional(),
+});
+const USERS: RecordKind<Wso2User> = {
+  namespace: 'wso2-user',
+  schema: z.object({
+    id: z.string(),
+    userName: z.string(),
+    primary: mobileNumber.optional(),
+    verified: z.array(mobileNumber),
+    pending: pendingNumber.optional(),
+    pendingList: z.array(pendingNumber),
+    created: z.string(),
+    lastModified: z.string(),
+  }),
+};
 
 export const USER_ID = /^[\w.@:~-]{1,128}$/;
 
 export async function loadUser(deps: BrokerDeps, id: string): Promise<Wso2User | undefined> {
-  return USER_ID.test(id) ? deps.store.getRecord<Wso2User>(NAMESPACE, id) : undefined;
+  return USER_ID.test(id) ? deps.store.records.get(USERS, id) : undefined;
 }
 
 /**
@@ -52,8 +70,8 @@ export async function loadUser(deps: BrokerDeps, id: string): Promise<Wso2User |
  * outbox ignores), never a change without its event.
  */
 export async function commitUser(deps: BrokerDeps, user: Wso2User, events: OutboxMessage[] = []): Promise<void> {
-  if (events.length) await deps.store.enqueue(events);
-  await deps.store.putRecord(NAMESPACE, user.id, user);
+  if (events.length) await deps.store.outbox.enqueue(events);
+  await deps.store.records.put(USERS, user.id, user);
 }
 
 export function newUser(id: string, now: Date): Wso2User {
@@ -129,10 +147,10 @@ export function promote(user: Wso2User, number: MobileNumber): Wso2User {
 }
 
 async function resolve(deps: BrokerDeps, entry: PendingNumber): Promise<{ verified?: Verification; entry: PendingNumber }> {
-  const main = await deps.store.getVerification(entry.verificationId);
+  const main = await deps.store.verifications.get(entry.verificationId);
   if (main?.status === 'verified') return { verified: main, entry };
   if (!entry.silent) return { entry };
-  const silent = await deps.store.getVerification(entry.silent.verificationId);
+  const silent = await deps.store.verifications.get(entry.silent.verificationId);
   if (silent?.status === 'verified') return { verified: silent, entry };
   if (silent?.status === 'otp_sent') return { entry: { value: entry.value, e164: entry.e164, verificationId: silent.id } };
   if (!silent || silent.status === 'failed' || silent.status === 'expired' || silent.status === 'fallback_required') {

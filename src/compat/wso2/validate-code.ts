@@ -41,7 +41,7 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
 
     // a silent verification proved on the user's device waits for the completion code that device was handed
     const ids = pendingOf(user, scenario).flatMap((p) => (p.silent ? [p.verificationId, p.silent.verificationId] : [p.verificationId]));
-    const found = await Promise.all(ids.map((id) => deps.store.getVerification(id)));
+    const found = await Promise.all(ids.map((id) => deps.store.verifications.get(id)));
     const waiting = found.filter(
       (v): v is Verification => v !== undefined && v.ownerId === ownerIdFor(userId) && (v.status !== 'awaiting_completion' || isCompletionCodeShaped(code)),
     );

@@ -1,11 +1,10 @@
 import type { Store } from '../store.js';
-import { withFlatMethods } from '../deprecated.js';
 import { typedRecords } from '../records.js';
 import { connect, guard, waitUntilReady, type StoreLogger } from './connection.js';
 import { keyLayout } from './keys.js';
 import { createRedisOutbox } from './outbox.js';
 import { defineScripts } from './scripts.js';
-import { createRedisVerifications, saveAuthorizationState } from './verifications.js';
+import { createRedisVerifications } from './verifications.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -30,8 +29,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const sweep = setInterval(() => void outbox.sweep(new Date()).catch(() => undefined), 10 * 60 * 1000);
   sweep.unref();
 
-  return withFlatMethods(
-    {
+  return {
       kind: 'redis',
       verifications: createRedisVerifications(client, keys, scripts),
       outbox: {
@@ -68,7 +66,5 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         if (client.status === 'end') return;
         await client.quit().catch(() => client.disconnect());
       },
-    },
-    (state) => saveAuthorizationState(client, keys, state),
-  );
+  };
 }

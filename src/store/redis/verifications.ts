@@ -98,12 +98,6 @@ export function createRedisVerifications(client: Redis, keys: KeyLayout, scripts
   };
 }
 
-/** The deprecated separate write of a state (Store.saveAuthorizationState), until its callers create with it. */
-export async function saveAuthorizationState(client: Redis, keys: KeyLayout, s: AuthorizationState): Promise<void> {
-  const ttl = Date.parse(s.expiresAt) - Date.now();
-  if (ttl > 0) await guard(() => client.set(keys.authorizationState(s.state), packAuthorizationState(s), 'PX', ttl));
-}
-
 /** a verification's key lives until its expiresAt plus the retention */
 function ttlOf(v: Verification): number {
   return Math.max(1000, Date.parse(v.expiresAt) + RETENTION_MS - Date.now());

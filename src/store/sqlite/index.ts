@@ -2,7 +2,6 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreUnavailable } from '../../errors.js';
-import { withFlatMethods } from '../deprecated.js';
 import { typedRecords, type RecordWarnings } from '../records.js';
 import type { Store } from '../store.js';
 import { createKeyValue } from './key-value.js';
@@ -63,10 +62,8 @@ export function createSqliteStore(options: { file: string; logger?: RecordWarnin
 
   const outbox = createOutbox(db);
   const verifications = createVerifications(db, outbox);
-  const insertState = db.prepare('INSERT INTO authorization_states (state, data, expires_at) VALUES (?, ?, ?)');
 
-  return withFlatMethods(
-    {
+  return {
       kind: 'sqlite',
       verifications: guarded(verifications),
       outbox: guarded({
@@ -85,7 +82,5 @@ export function createSqliteStore(options: { file: string; logger?: RecordWarnin
         clearInterval(purgeTimer);
         if (db.open) db.close();
       },
-    },
-    (s) => guard(() => void insertState.run(s.state, JSON.stringify(s), Date.parse(s.expiresAt))),
-  );
+  };
 }

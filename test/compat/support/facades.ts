@@ -37,10 +37,10 @@ export function loggedSecrets(broker: TestBroker, secrets: string[]): string[] {
 }
 
 export async function verificationsTo(broker: TestBroker, phoneNumber: string) {
-  return (await broker.deps.store.listRecentVerifications(500)).filter((v) => v.phoneNumber === phoneNumber);
+  return (await broker.deps.store.verifications.listRecent(500)).filter((v) => v.phoneNumber === phoneNumber);
 }
 
 export async function webhookEvents(broker: TestBroker, eventType: string) {
-  const deliveries = await broker.deps.store.listDeliveries({ limit: 500 });
+  const deliveries = await broker.deps.store.outbox.list({ limit: 500 });
   return deliveries.filter((d) => d.eventType === eventType).map((d) => JSON.parse(d.payload) as { type: string; data: Record<string, any> });
 }
