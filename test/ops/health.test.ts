@@ -71,7 +71,9 @@ describe('health', () => {
       await broker.deps.operators.warmUp();
       // an outage as the Store contract reports one
       const down = () => Promise.reject(new StoreUnavailable(new Error('simulated outage')));
-      Object.assign(broker.deps.store, { ping: down, createVerification: down, getVerification: down, updateVerification: down });
+      Object.assign(broker.deps.store, { ping: down });
+      Object.assign(broker.deps.store.verifications, { create: down, get: down, update: down });
+      Object.assign(broker.deps.store.keyValue, { get: down, set: down, increment: down });
       const res = await fetch(`${broker.url}/readyz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'not_ready', checks: { store: 'unreachable', keys: 'ok' }, problems: ['store: unreachable'] });
