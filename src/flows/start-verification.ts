@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../random.js';
 import type { BrokerDeps } from '../deps.js';
 import type { VerificationStatus } from '../domain/lifecycle.js';
 import { event, type AuthorizationState, type NetworkHint, type Verification, type VerificationEvent } from '../domain/verification.js';
@@ -91,7 +91,7 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
 
 function newVerification(deps: StartDeps, input: StartInput, returnUrl: string | undefined, now: Date): Verification {
   return {
-    id: `vrf_${randomBytes(16).toString('base64url')}`,
+    id: `vrf_${randomToken(16)}`,
     applicationId: input.applicationId ?? deps.config.verification.applicationId,
     phoneNumber: input.phoneNumber,
     status: 'pending',

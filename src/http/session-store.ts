@@ -23,7 +23,15 @@ export class KeyValueSessionStore extends session.Store {
    */
   private readonly known = new Map<string, { fingerprint: string; until: number }>();
 
-  constructor(private readonly keyValue: KeyValueStore) {
+  /**
+   * `compact`: deflate what is stored (session-codec.ts). Worth it on Redis, whose memory is the in-flight
+   * budget; on SQLite the deflate only costs CPU (about 5% of a start), so sessions are stored as plain JSON,
+   * which the codec reads too.
+   */
+  constructor(
+    private readonly keyValue: KeyValueStore,
+    private readonly compact = true,
+  ) {
     super();
   }
 
@@ -39,7 +47,7 @@ export class KeyValueSessionStore extends session.Store {
       callback?.();
       return;
     }
-    settle(this.keyValue.set(keyValueKeys.session(sid), packSession(data), ttlOf(data)), callback);
+    settle(this.keyValue.set(keyValueKeys.session(sid), this.encode(data), ttlOf(data)), callback);
   }
 
   override touch(_sid: string, _data: session.SessionData, callback?: () => void): void {
@@ -60,7 +68,11 @@ export class KeyValueSessionStore extends session.Store {
     }
     this.known.delete(sid);
     this.known.set(sid, { fingerprint: fingerprintOf(data), until: now + KNOWN_FOR_MS });
-    return { id: sid, data: packSession(data), ttlMs: ttlOf(data) };
+    return { id: sid, data: this.encode(data), ttlMs: ttlOf(data) };
+  }
+
+  private encode(data: session.SessionData): Buffer {
+    return this.compact ? packSession(data) : Buffer.from(JSON.stringify(data));
   }
 
   private takeKnown(sid: string, data: session.SessionData): boolean {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../random.js';
 import session from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type { Store } from '../store/store.js';
@@ -23,10 +23,12 @@ export function sessionMiddleware(options: { store: Store; secret: string; secur
   const handler = session({
     name: sessionCookieName(options.secure),
     secret: options.secret,
-    store: new KeyValueSessionStore(options.store.keyValue),
+    store: new KeyValueSessionStore(options.store.keyValue, options.store.kind === 'redis'),
     resave: false,
     saveUninitialized: false,
     rolling: false,
+    // 24 random bytes, as express-session's own uid-safe would make, from the pooled CSPRNG (src/random.ts)
+    genid: () => randomToken(24),
     cookie: { httpOnly: true, sameSite: 'lax', secure: options.secure, maxAge: options.maxAgeMs },
   });
   // express-session saves at res.end and reports a failed save (the store is down) by calling next again,
@@ -46,6 +48,6 @@ export function sessionCookieName(secure: boolean): string {
 
 /** The session's owner id, created on first use (which is what makes express-session save the session). */
 export function ownerIdOf(req: Request): string {
-  req.session.ownerId ??= randomBytes(16).toString('base64url');
+  req.session.ownerId ??= randomToken(16);
   return req.session.ownerId;
 }

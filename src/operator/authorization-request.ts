@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { OperatorConfig } from '../config/index.js';
 import type { AuthorizationState } from '../domain/verification.js';
+import { randomBuffer } from '../random.js';
 
 /**
  * What the callback needs to finish an authorization: the flow keeps it as it is, next to its own
@@ -18,7 +19,7 @@ export type OperatorAuthState = Pick<AuthorizationState, 'state' | 'operatorId' 
  * - one call to the CSPRNG for the three: cheaper than three.
  */
 export function newAuthState(operatorId: string): OperatorAuthState {
-  const random = randomBytes(96);
+  const random = randomBuffer(96);
   return {
     state: random.subarray(0, 32).toString('base64url'),
     nonce: random.subarray(32, 64).toString('base64url'),

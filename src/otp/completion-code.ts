@@ -9,12 +9,13 @@
  * - a guess is checked in constant time; anything that is not the code's shape is simply "no match".
  * @see Vonage Verify v2 silent authentication: the device gets a `code` after `check_url`, the backend presents it
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomToken } from '../random.js';
 
 const SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function generateCompletionCode(): string {
-  return randomBytes(32).toString('base64url');
+  return randomToken(32);
 }
 
 /** Whether a submitted value looks like a completion code (rather than an SMS code). */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '../random.js';
 import type { Verification } from '../domain/verification.js';
 import type { OutboxMessage } from '../store/store.js';
 
@@ -22,7 +22,7 @@ export function verificationEvent(type: Exclude<WebhookEventType, 'phone_number.
 
 export function outboxMessage(applicationId: string, type: WebhookEventType, data: unknown, now: Date): OutboxMessage {
   return {
-    id: `msg_${randomBytes(16).toString('base64url')}`,
+    id: `msg_${randomToken(16)}`,
     applicationId,
     eventType: type,
     payload: JSON.stringify({ type, timestamp: now.toISOString(), data }),

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { isFinal, type AuthorizationState, type Verification } from '../../domain/verification.js';
+import { isFinal, type Verification } from '../../domain/verification.js';
 import { StoreUnavailable } from '../../errors.js';
 import { keyValueKeys, type CreateAlso, type OutboxMessage, type VerificationChange, type VerificationStore } from '../store.js';
 import { packAuthorizationState, packVerification, unpackAuthorizationState, unpackVerification } from './compact.js';
