@@ -1,3 +1,5 @@
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import RateLimiterStoreAbstract from 'rate-limiter-flexible/lib/RateLimiterStoreAbstract.js';
 import { keyValueKeys, type KeyValueStore } from '../store/store.js';
 
 export interface RateLimitOptions {
@@ -18,39 +20,74 @@ export interface Consumed {
 }
 
 /**
- * A fixed-window rate limit whose counters live in the store's key-value space, so every broker instance
- * shares them (the SMS limits, otp/…/sms-limits.ts, and the start limits, flows/start-limits.ts). Rules:
+ * A fixed-window rate limit: rate-limiter-flexible over the store's key-value space, so every broker instance
+ * shares the counters (the SMS limits, flows/otp/sms-limits.ts, and the start limits, flows/start-limits.ts).
+ * Rules:
  * - a key's window opens with its first consumption and lasts `duration`; up to `points` pass in it;
- * - consuming is one atomic increment, so concurrent consumptions never let more than `points` through;
- *   a refused consumption counts too (as rate-limiter-flexible's did), which only matters within a full window;
+ * - consuming is one atomic increment in the store (KeyValueStore.increment: one upsert on SQLite, one script on
+ *   Redis), so concurrent consumptions never let more than `points` through; a refused one counts too;
  * - `refund` gives points back (a send that failed, a start refused by another limit);
  * - a store outage is StoreUnavailable (503), never a free pass.
- * Why not rate-limiter-flexible on top of the store: its limiters each own a storage client and carry its
- * types into the Store; what the broker uses of it (consume, reward, msBeforeNext) is this one increment.
- * Counters keep rate-limiter-flexible's keys and values (`rl:{name}:{key}`, an integer), so running windows
- * survive the change.
+ * Counters are `rl:{name}:{key}` integers, the keys and values the limits had before the store was split, so
+ * running windows survive an upgrade. Built once at start, not per request.
  */
 export class RateLimit {
-  private readonly windowMs: number;
+  private readonly limiter: RateLimiterKeyValue;
 
-  constructor(
-    private readonly keyValue: KeyValueStore,
-    private readonly options: RateLimitOptions,
-  ) {
-    this.windowMs = options.duration * 1000;
+  constructor(keyValue: KeyValueStore, options: RateLimitOptions) {
+    this.limiter = new RateLimiterKeyValue(keyValue, options);
   }
 
   async consume(key: string, points = 1): Promise<Consumed> {
-    const { value, msBeforeReset } = await this.keyValue.increment(this.keyOf(key), points, this.windowMs);
-    const allowed = value <= this.options.points;
-    return { allowed, remainingPoints: allowed ? this.options.points - value : 0, msBeforeNext: msBeforeReset };
+    try {
+      const res = await this.limiter.consume(key, points);
+      return { allowed: true, remainingPoints: res.remainingPoints, msBeforeNext: res.msBeforeNext };
+    } catch (refused) {
+      if (!(refused instanceof RateLimiterRes)) throw refused;
+      return { allowed: false, remainingPoints: 0, msBeforeNext: refused.msBeforeNext };
+    }
   }
 
   async refund(key: string, points = 1): Promise<void> {
-    await this.keyValue.increment(this.keyOf(key), -points, this.windowMs);
+    await this.limiter.reward(key, points);
+  }
+}
+
+/**
+ * rate-limiter-flexible's store contract (`_upsert`, `_get`, `_delete`, `_getRateLimiterRes`) over the
+ * KeyValueStore: the library keeps the limiting rules (points, windows, rewards), the store only counts.
+ * @see rate-limiter-flexible's RateLimiterStoreAbstract (the base of its Redis, SQLite, … limiters)
+ */
+class RateLimiterKeyValue extends RateLimiterStoreAbstract {
+  constructor(
+    private readonly keyValue: KeyValueStore,
+    options: RateLimitOptions,
+  ) {
+    super({ storeClient: keyValue, points: options.points, duration: options.duration, keyPrefix: options.name });
   }
 
-  private keyOf(key: string): string {
-    return keyValueKeys.rateLimit(this.options.name, key);
+  /** the counter's key: `rl:{name}:{key}` (keyValueKeys), whatever the library's own prefixing */
+  override getKey(key: string | number): string {
+    return keyValueKeys.rateLimit(this.keyPrefix, String(key));
+  }
+
+  _upsert(rlKey: string, points: number, msDuration: number): Promise<{ value: number; msBeforeReset: number }> {
+    return this.keyValue.increment(rlKey, points, msDuration);
+  }
+
+  async _get(rlKey: string): Promise<{ value: number; msBeforeReset: number } | null> {
+    // only `get()` of the library reads without counting; an increment of 0 reads the counter and its window
+    const counted = await this.keyValue.increment(rlKey, 0, this.duration * 1000);
+    return counted.value === 0 ? null : counted;
+  }
+
+  async _delete(rlKey: string): Promise<boolean> {
+    await this.keyValue.delete(rlKey);
+    return true;
+  }
+
+  _getRateLimiterRes(_rlKey: string, changedPoints: number, result: { value: number; msBeforeReset: number }): RateLimiterRes {
+    const consumed = Number(result.value);
+    return new RateLimiterRes(Math.max(this.points - consumed, 0), result.msBeforeReset, consumed, consumed === changedPoints);
   }
 }
