@@ -184,3 +184,27 @@ describe('requests any web page can trigger send no SMS', () => {
     expect(stranger.status).toBe(400);
   });
 });
+
+describe('a native app that follows the redirects with another HTTP client (docs/mobile.md)', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker({ background: false, env: { RETURN_URL_PREFIXES: 'com.example.app://verified' } });
+  });
+  afterAll(() => broker.close());
+
+  it('gets the completion code on its custom-scheme returnUrl, and the starting client completes with it', async () => {
+    const apiClient = broker.device('127.0.0.1');
+    const started = await apiClient.post(`${broker.url}/v1/verifications`, { phoneNumber: '+34600000002', network: 'cellular', returnUrl: 'com.example.app://verified' });
+    expect(started.status).toBe(201);
+    const { verificationId, authUrl } = started.json();
+    // the app's cellular-bound connection: no cookie, follows the redirects itself, stops at the deep link
+    const cellular = broker.device('127.0.0.2');
+    const { location } = await cellular.followUntil(authUrl, (next) => next.pathname === '/callback' && next.origin === broker.url);
+    const back = await cellular.get(location.href);
+    const deepLink = new URL(back.headers.location!);
+    expect(`${deepLink.protocol}//${deepLink.host}${deepLink.pathname}`).toBe('com.example.app://verified');
+    expect(deepLink.searchParams.get('status')).toBe('awaiting_completion');
+    const done = await apiClient.post(`${broker.url}/v1/verifications/${verificationId}/code`, { code: deepLink.searchParams.get('code') });
+    expect(done.json()).toMatchObject({ status: 'verified', sessionToken: expect.stringMatching(/^ey/) });
+  });
+});
