@@ -108,8 +108,11 @@ async function handOverCompletionCode(deps: CallbackDeps, current: Verification,
   const expiresAt = new Date(Math.min(now.getTime() + deps.config.otp.ttlSeconds * 1000, Date.parse(current.expiresAt))).toISOString();
   const change = awaitingCompletion(now, { codeHash: hashCompletionCode(deps.sms.codeKey, current.id, code), expiresAt, attempts: 0 }, events);
   const next = await applyTransition(deps, current.id, change);
-  if (!next) return { verification: await applyOrReadLatest(deps, current.id, () => undefined) };
-  return { verification: next, completionCode: code };
+  if (next) return { verification: next, completionCode: code };
+  // it changed meanwhile (expired, or the starter asked for SMS): the code was never stored, so it is not handed out
+  const latest = await loadVerification(deps, current.id);
+  if (!latest) throw new NotFound('The verification no longer exists.');
+  return { verification: latest };
 }
 
 /**
