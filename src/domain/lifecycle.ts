@@ -66,12 +66,31 @@ export function isOwnedBy(v: Verification, ownerId: string | undefined): boolean
   return ownerId !== undefined && v.ownerId === ownerId;
 }
 
-/** Which code, if any, the verification waits for now. */
-export function awaitedCode(v: Verification, now: Date): 'sms' | 'completion' | undefined {
-  if (isPastExpiry(v, now)) return undefined;
+/** Whether the verification waits for the operator to send the device back to /callback. */
+export function awaitsOperator(v: Verification): boolean {
+  return v.status === 'silent_auth_in_progress';
+}
+
+/** Which kind of code the verification's status waits for, whatever the clock says. */
+export function codeKind(v: Verification): 'sms' | 'completion' | undefined {
   if (v.status === 'otp_sent' && v.otp) return 'sms';
   if (v.status === 'awaiting_completion' && v.completion) return 'completion';
   return undefined;
+}
+
+/** Which code, if any, the verification waits for now. */
+export function awaitedCode(v: Verification, now: Date): 'sms' | 'completion' | undefined {
+  return isPastExpiry(v, now) ? undefined : codeKind(v);
+}
+
+export type CheckRefusal = 'attempts_exceeded' | 'already_verified' | 'expired' | 'no_code';
+
+/** Whether a code (of either kind) may be checked now, or why not. */
+export function checkRefusal(v: Verification, now: Date): CheckRefusal | undefined {
+  if (v.status === 'failed' && v.reason === TOO_MANY_ATTEMPTS) return 'attempts_exceeded';
+  if (v.status === 'verified') return 'already_verified';
+  if (v.status === 'expired' || isPastExpiry(v, now)) return 'expired';
+  return awaitedCode(v, now) ? undefined : 'no_code';
 }
 
 /** Whether the verification's code (of either kind) is past its own expiry. */
@@ -127,7 +146,7 @@ export function verified(now: Date, method: Verification['method'], events: Veri
 /** The operator proved the number on a device that is not the starter's session: wait for its completion code. */
 export function awaitingCompletion(now: Date, completion: CompletionState, events: VerificationEvent[] = []): Transition {
   return (v) => {
-    if (v.status !== 'silent_auth_in_progress' || isPastExpiry(v, now)) return undefined;
+    if (!awaitsOperator(v) || isPastExpiry(v, now)) return undefined;
     const next: Verification = {
       ...v,
       status: 'awaiting_completion',

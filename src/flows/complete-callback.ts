@@ -4,7 +4,7 @@ import { InvalidArgument, NotFound, VerificationExpired } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
 import { generateCompletionCode, hashCompletionCode } from '../otp/completion-code.js';
 import { maskPhoneNumber } from '../phone.js';
-import { awaitingCompletion, fallbackRequired, isPastExpiry, verified } from '../domain/lifecycle.js';
+import { awaitingCompletion, awaitsOperator, fallbackRequired, isOwnedBy, isPastExpiry, verified } from '../domain/lifecycle.js';
 import { applyOrReadLatest, applyTransition, loadVerification } from './verifications.js';
 
 /** Who came back to /callback: the session its cookie carries (if any). */
@@ -65,7 +65,7 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
   if (!current) throw new NotFound('The verification no longer exists.');
   const now = deps.now();
   if (isPastExpiry(current, now)) throw new VerificationExpired();
-  if (current.status !== 'silent_auth_in_progress') throw new InvalidArgument('The verification is not waiting for the operator.');
+  if (!awaitsOperator(current)) throw new InvalidArgument('The verification is not waiting for the operator.');
   const operator = deps.operators.byId(auth.operatorId);
   if (!operator) throw new NotFound('The operator of this verification is no longer configured.');
 
@@ -88,7 +88,7 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
       log.info({ phoneNumber: maskPhoneNumber(current.phoneNumber) }, 'operator says the device holds another number');
       return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, checked)) };
     }
-    if (device.ownerId !== undefined && device.ownerId === current.ownerId) {
+    if (isOwnedBy(current, device.ownerId)) {
       return { verification: await applyOrReadLatest(deps, current.id, verified(done, 'silent_auth', checked)) };
     }
     return await handOverCompletionCode(deps, current, done, checked);
@@ -125,7 +125,7 @@ async function failSessionSilentAttempt(deps: CallbackDeps, query: URLSearchPara
   const verificationId = device.silentVerificationId;
   if (!error || !verificationId || !device.ownerId) throw new InvalidArgument('The callback has no state parameter.');
   const current = await loadVerification(deps, verificationId);
-  if (!current || current.ownerId !== device.ownerId || current.status !== 'silent_auth_in_progress') {
+  if (!current || !isOwnedBy(current, device.ownerId) || !awaitsOperator(current)) {
     throw new InvalidArgument('The callback has no state parameter.');
   }
   const now = deps.now();

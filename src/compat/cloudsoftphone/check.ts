@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
+import { isOwnedBy } from '../../domain/lifecycle.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
 import { apiKeyAuth } from '../../http/api-key-auth.js';
 import type { FacadeRoute } from '../errors.js';
@@ -28,7 +29,7 @@ export function checkPin(deps: BrokerDeps): FacadeRoute {
     const number = numberFrom({ phoneNumber }, ['phoneNumber']);
     const found = await verificationIdFor(deps, authToken);
     const verification = found && (await deps.store.verifications.get(found.verificationId));
-    if (!found || !verification || verification.ownerId !== ownerIdFor(found.digest) || verification.phoneNumber !== number) {
+    if (!found || !verification || !isOwnedBy(verification, ownerIdFor(found.digest)) || verification.phoneNumber !== number) {
       throw new CloudSoftphoneRefusal(403, 'The PIN cannot be checked: the token does not belong to this number.');
     }
     await checkOwnedCode(deps, verification, pin);

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
-import { sendRefusal } from '../../domain/lifecycle.js';
+import { codeKind, sendRefusal } from '../../domain/lifecycle.js';
 import type { Verification } from '../../domain/verification.js';
 import { sendCode } from '../../flows/otp/send-code.js';
 import { startVerification } from '../../flows/start-verification.js';
@@ -43,7 +43,7 @@ export function sendSms(deps: BrokerDeps): FacadeRoute {
 
 /** a live code for the same app and language, on a verification that may still be sent one (the cooldown is the send's) */
 function isResendable(deps: BrokerDeps, v: Verification, app: string | undefined, lang: string): boolean {
-  if (v.status !== 'otp_sent' || v.otp?.app !== app || v.lang !== lang) return false;
+  if (codeKind(v) !== 'sms' || v.otp?.app !== app || v.lang !== lang) return false;
   const refused = sendRefusal(v, deps.now(), deps.config.otp);
   return refused === undefined || refused.refusal === 'cooldown';
 }

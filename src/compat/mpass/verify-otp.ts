@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
+import { isOwnedBy } from '../../domain/lifecycle.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
 import type { FacadeRoute } from '../errors.js';
 import { answer, MpassRefusal, mpassErrors } from './answer.js';
@@ -20,7 +21,7 @@ export function verifyOtp(deps: BrokerDeps): FacadeRoute {
   const handler: RequestHandler = async (req, res) => {
     const { channel, dest, app, values } = await readCall(deps, req, ['apikey', 'dest', 'otp'] as const);
     const latest = await latestFor(deps, channel, dest);
-    if (!latest || latest.ownerId !== ownerIdFor(channel)) throw new MpassRefusal('REJECT');
+    if (!latest || !isOwnedBy(latest, ownerIdFor(channel))) throw new MpassRefusal('REJECT');
     if (latest.otp?.app !== app) throw new MpassRefusal('REJECT');
     await checkOwnedCode(deps, latest, values.otp);
     answer(res, 'ACCEPT');

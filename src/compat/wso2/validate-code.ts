@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import type { BrokerDeps } from '../../deps.js';
+import { codeKind, isOwnedBy } from '../../domain/lifecycle.js';
 import type { Verification } from '../../domain/verification.js';
 import { BrokerError } from '../../errors.js';
 import { checkOwnedCode } from '../../flows/otp/check-code.js';
@@ -43,7 +44,7 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
     const ids = pendingOf(user, scenario).flatMap((p) => (p.silent ? [p.verificationId, p.silent.verificationId] : [p.verificationId]));
     const found = await Promise.all(ids.map((id) => deps.store.verifications.get(id)));
     const waiting = found.filter(
-      (v): v is Verification => v !== undefined && v.ownerId === ownerIdFor(userId) && (v.status !== 'awaiting_completion' || isCompletionCodeShaped(code)),
+      (v): v is Verification => v !== undefined && isOwnedBy(v, ownerIdFor(userId)) && (codeKind(v) !== 'completion' || isCompletionCodeShaped(code)),
     );
     if (waiting.length === 0) throw new IdentityError(400, '18005', 'Recovery data not found', 'No mobile number of this user is waiting for a code.');
     await checkAgainst(deps, waiting, code);
@@ -55,15 +56,15 @@ export function validateCode(deps: BrokerDeps, who: 'privileged' | 'me'): Facade
 }
 
 async function checkAgainst(deps: BrokerDeps, waiting: Verification[], code: string): Promise<Verification> {
-  const completing = isCompletionCodeShaped(code) ? waiting.find((v) => v.status === 'awaiting_completion') : undefined;
+  const completing = isCompletionCodeShaped(code) ? waiting.find((v) => codeKind(v) === 'completion') : undefined;
   if (completing) return checkOwnedCode(deps, completing, code);
-  waiting = waiting.filter((v) => v.status !== 'awaiting_completion');
+  waiting = waiting.filter((v) => codeKind(v) !== 'completion');
   if (waiting.length === 1) return checkOwnedCode(deps, waiting[0], code);
   const secret = deps.sms.codeKey;
-  const own = waiting.find((v) => v.status === 'otp_sent' && v.otp?.codeHash && /^\d{4,10}$/.test(code) && codeMatches(secret, v.id, code, v.otp.codeHash));
+  const own = waiting.find((v) => codeKind(v) === 'sms' && v.otp!.codeHash && /^\d{4,10}$/.test(code) && codeMatches(secret, v.id, code, v.otp!.codeHash));
   if (own) return checkOwnedCode(deps, own, code);
   let first: unknown;
-  for (const v of waiting.filter((w) => w.status === 'otp_sent')) {
+  for (const v of waiting.filter((w) => codeKind(w) === 'sms')) {
     try {
       return await checkOwnedCode(deps, v, code);
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { BrokerDeps } from '../../deps.js';
-import { awaitedCode, codeChecked, isCodeExpired, isPastExpiry, TOO_MANY_ATTEMPTS } from '../../domain/lifecycle.js';
+import { awaitedCode, checkRefusal, codeChecked, isCodeExpired } from '../../domain/lifecycle.js';
 import type { Verification } from '../../domain/verification.js';
 import { BrokerError, Conflict, InvalidArgument, InvalidOtp, OtpAttemptsExceeded, OtpExpired, SmsUnavailable, VerificationExpired } from '../../errors.js';
 import { codeMatches } from '../../otp/code.js';
@@ -55,14 +55,19 @@ export async function checkOwnedCode(deps: CheckDeps, current: Verification, cod
   throw new InvalidOtp(Math.max(0, deps.config.otp.maxAttempts - attempts));
 }
 
-/** Which code the verification waits for, or the refusal that says why none. */
+/** Which code the verification waits for, or the refusal that says why none (lifecycle.ts checkRefusal). */
 function checkable(v: Verification, now: Date): 'sms' | 'completion' {
-  if (v.status === 'failed' && v.reason === TOO_MANY_ATTEMPTS) throw new OtpAttemptsExceeded();
-  if (v.status === 'verified') throw new Conflict('The verification is already verified.');
-  if (v.status === 'expired' || isPastExpiry(v, now)) throw new VerificationExpired();
-  const kind = awaitedCode(v, now);
-  if (!kind) throw new Conflict('No code has been sent for this verification.');
-  return kind;
+  switch (checkRefusal(v, now)) {
+    case 'attempts_exceeded':
+      throw new OtpAttemptsExceeded();
+    case 'already_verified':
+      throw new Conflict('The verification is already verified.');
+    case 'expired':
+      throw new VerificationExpired();
+    case 'no_code':
+      throw new Conflict('No code has been sent for this verification.');
+  }
+  return awaitedCode(v, now)!;
 }
 
 function hasShape(deps: CheckDeps, kind: 'sms' | 'completion', code: string): boolean {
