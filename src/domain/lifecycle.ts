@@ -123,6 +123,18 @@ export function fallbackStep(v: Verification): 'leave_silent' | 'send' | 'alread
   return 'finished';
 }
 
+// ── how a verification starts ──────────────────────────────────────────────────────────────────────────
+
+/** A new record (status `pending`) whose operator's authorization request is out. `events`: who asked, first. */
+export function startedSilent(v: Verification, operatorId: string, now: Date, events: VerificationEvent[] = []): Verification {
+  return { ...v, status: 'silent_auth_in_progress', operatorId, events: [...v.events, ...events, event('operator_redirect', { operator: operatorId }, now)] };
+}
+
+/** A new record that starts on the SMS leg: WiFi, no operator, discovery failed, or a caller without redirects. */
+export function startedOnSms(v: Verification, reason: string, detail: Record<string, string | number>, now: Date, events: VerificationEvent[] = []): Verification {
+  return { ...v, status: 'fallback_required', method: 'sms_otp', reason, events: [...v.events, ...events, event('fallback_required', { reason, ...detail }, now)] };
+}
+
 // ── transitions ───────────────────────────────────────────────────────────────────────────────────────────
 
 export function verified(now: Date, method: Verification['method'], events: VerificationEvent[] = []): Transition {

@@ -1,9 +1,9 @@
 import { randomToken } from '../random.js';
 import type { BrokerDeps } from '../deps.js';
-import type { VerificationStatus } from '../domain/lifecycle.js';
-import { event, type AuthorizationState, type NetworkHint, type Verification, type VerificationEvent } from '../domain/verification.js';
+import { awaitsOperator, startedOnSms, startedSilent } from '../domain/lifecycle.js';
+import { event, type AuthorizationState, type NetworkHint, type Verification } from '../domain/verification.js';
 import { BrokerError } from '../errors.js';
-import { OperatorFailure, type FallbackReason } from '../operator/failure.js';
+import { OperatorFailure } from '../operator/failure.js';
 import type { SessionBinding } from '../store/store.js';
 import { sendCode } from './otp/send-code.js';
 import { checkReturnUrl } from './return-url.js';
@@ -71,7 +71,7 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   if (!operator) {
     // sms_channel: the caller cannot follow an operator redirect (a facade's app or server), whatever its network
     const reason = input.channel === 'sms' ? 'sms_channel' : input.network === 'wifi' ? 'network_wifi' : 'no_operator';
-    return afterSilentLeg(deps, input, await saveAs(deps, input, record, 'fallback_required', [...origin, fallbackEvent(reason, {}, now)]));
+    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms(record, reason, {}, now, origin)));
   }
 
   let begun: Awaited<ReturnType<StartDeps['operators']['beginAuthorization']>>;
@@ -80,12 +80,11 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     deps.logger.warn({ verificationId: record.id, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
-    const withOperator = { ...record, operatorId: operator.id };
-    return afterSilentLeg(deps, input, await saveAs(deps, input, withOperator, 'fallback_required', [...origin, fallbackEvent(err.reason, err.detail, now)]));
+    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms({ ...record, operatorId: operator.id }, err.reason, err.detail, now, origin)));
   }
   // the operator's authorization state, opaque here, kept for the callback until the verification expires
   const authorization: AuthorizationState = { ...begun.authState, verificationId: record.id, expiresAt: record.expiresAt };
-  const inProgress = await saveAs(deps, input, { ...record, operatorId: operator.id }, 'silent_auth_in_progress', [...origin, event('operator_redirect', { operator: operator.id }, now)], authorization);
+  const inProgress = await save(deps, input, startedSilent(record, operator.id, now, origin), authorization);
   return { verification: inProgress, authUrl: begun.url };
 }
 
@@ -107,25 +106,11 @@ function newVerification(deps: StartDeps, input: StartInput, returnUrl: string |
   };
 }
 
-/** The record as it starts: its first status and the events that led there, with the authorization state and the session (one write). */
-async function saveAs(deps: StartDeps, input: StartInput, record: Verification, status: VerificationStatus, events: VerificationEvent[], authorization?: AuthorizationState): Promise<Verification> {
-  const started: Verification = {
-    ...record,
-    status,
-    ...(status === 'fallback_required' && { method: 'sms_otp', reason: fallbackReasonOf(events) }),
-    events: [...record.events, ...events],
-  };
-  const session = input.session?.({ verificationId: started.id, silent: status === 'silent_auth_in_progress' });
+/** The new record, its authorization state and the caller's session: one write. */
+async function save(deps: StartDeps, input: StartInput, started: Verification, authorization?: AuthorizationState): Promise<Verification> {
+  const session = input.session?.({ verificationId: started.id, silent: awaitsOperator(started) });
   await saveNewVerification(deps, started, { authorization, session });
   return started;
-}
-
-function fallbackEvent(reason: FallbackReason | 'sms_channel', detail: Record<string, string | number> = {}, now: Date): VerificationEvent {
-  return event('fallback_required', { reason, ...detail }, now);
-}
-
-function fallbackReasonOf(events: VerificationEvent[]): string | undefined {
-  return events.find((e) => e.type === 'fallback_required')?.detail?.reason as string | undefined;
 }
 
 /** Without a silent leg, `sms: 'send'` sends the code now; a refusal is on the verification, which is the answer. */
