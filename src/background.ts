@@ -1,17 +1,20 @@
 import type { BrokerDeps } from './deps.js';
 import { expireOverdueVerifications } from './flows/expire-verifications.js';
 import { createDeliveryWorker } from './webhooks/delivery-worker.js';
+import { purgeFinishedDeliveries } from './webhooks/purge-deliveries.js';
 
 export interface BackgroundOptions {
   /** how often overdue verifications are expired (default 5 s) */
   sweepIntervalMs?: number;
   /** how often keys.json is re-read for a rotation made elsewhere (default 30 s; SIGHUP reloads at once) */
   keyReloadIntervalMs?: number;
+  /** how often finished webhook deliveries past WEBHOOK_RETENTION_HOURS are purged (default 60 s) */
+  purgeIntervalMs?: number;
 }
 
 /**
  * The broker's background work: the webhook delivery worker (every WEBHOOK_POLL_MS), the expiry sweeper,
- * and the signing-key reload. `stop` lets a running round finish and waits for deliveries already sent to
+ * the signing-key reload and the purge of finished deliveries. `stop` lets a running round finish and waits for deliveries already sent to
  * be recorded, so a graceful shutdown neither loses an event nor sends it twice.
  */
 export function startBackgroundJobs(deps: BrokerDeps, options: BackgroundOptions = {}): { stop(): Promise<void> } {
@@ -24,6 +27,11 @@ export function startBackgroundJobs(deps: BrokerDeps, options: BackgroundOptions
       if (count) log.info({ count }, 'expired overdue verifications');
     }),
     repeat('key reload', options.keyReloadIntervalMs ?? 30_000, () => reloadKeys(deps)),
+    // with several instances each purges; a second purge finds nothing
+    repeat('delivery purge', options.purgeIntervalMs ?? 60_000, async () => {
+      const count = await purgeFinishedDeliveries(deps);
+      if (count) log.info({ count }, 'purged finished webhook deliveries past their retention');
+    }),
   ];
 
   function repeat(name: string, intervalMs: number, job: () => Promise<void>) {

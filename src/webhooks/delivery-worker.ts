@@ -2,7 +2,6 @@ import type { BrokerDeps } from '../deps.js';
 import { event } from '../domain/verification.js';
 import { noted } from '../domain/lifecycle.js';
 import type { Delivery, DeliveryResult } from '../store/store.js';
-import { purgeFinishedDeliveries } from './purge-deliveries.js';
 import { nextAttemptAt } from './retry.js';
 import { sendWebhook } from './send.js';
 import { webhookTargetOf } from './targets.js';
@@ -21,8 +20,6 @@ const CONCURRENCY = 8;
  * and at least 5 s, so only a dead worker's claim ever lapses, and that one comes back soon after.
  */
 const leaseMs = (timeoutMs: number) => timeoutMs + Math.max(5000, timeoutMs);
-/** how often (on the broker's clock) a poll also purges finished deliveries past WEBHOOK_RETENTION_HOURS */
-const PURGE_EVERY_MS = 60_000;
 
 /**
  * Sends what the outbox holds, at least once, each event to its application's configured URL.
@@ -39,27 +36,11 @@ const PURGE_EVERY_MS = 60_000;
  *   a URL later replay what the backend missed, instead of losing it silently or retrying forever.
  * The same event may reach a receiver twice only if the broker dies after the receiver answered and
  * before the result was recorded; `webhook-id` is stable so receivers de-duplicate.
- * Once a minute a poll also purges finished deliveries older than WEBHOOK_RETENTION_HOURS
- * (purge-deliveries.ts); with several instances each does, and a second purge finds nothing.
  */
 export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
   const { webhooks } = deps.config;
   const log = deps.logger.child({ component: 'webhooks' });
   const inFlight = new Set<Promise<void>>();
-  let lastPurgeAt = -Infinity;
-
-  async function purgeNowAndThen(): Promise<void> {
-    const now = deps.now().getTime();
-    if (now - lastPurgeAt < PURGE_EVERY_MS) return;
-    lastPurgeAt = now;
-    try {
-      const count = await purgeFinishedDeliveries(deps);
-      if (count) log.info({ count }, 'purged finished webhook deliveries past their retention');
-    } catch (err) {
-      // deliveries matter more than the purge: log, and try again at the next round
-      log.error({ err }, 'could not purge finished webhook deliveries; will try again');
-    }
-  }
 
   async function deliver(delivery: Delivery): Promise<void> {
     const target = webhookTargetOf(deps.config, deps.secrets, delivery.applicationId);
@@ -109,7 +90,6 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
 
   return {
     async poll() {
-      await purgeNowAndThen();
       const room = CONCURRENCY - inFlight.size;
       if (room <= 0) return;
       const due = await deps.store.outbox.claim(deps.now(), room, leaseMs(webhooks.timeoutMs));

@@ -6,7 +6,7 @@ const MINUTE = 60_000;
 
 /**
  * The outbox would otherwise keep every delivered or failed event forever (each one a phone number and a
- * verification's outcome). The delivery worker deletes finished deliveries WEBHOOK_RETENTION_HOURS after
+ * verification's outcome). A background job deletes finished deliveries WEBHOOK_RETENTION_HOURS after
  * they finished; pending ones are never touched.
  */
 describe('finished webhook deliveries are purged after WEBHOOK_RETENTION_HOURS', () => {
@@ -19,6 +19,7 @@ describe('finished webhook deliveries are purged after WEBHOOK_RETENTION_HOURS',
     broker = await startTestBroker({
       env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret, WEBHOOK_POLL_MS: '20', WEBHOOK_RETENTION_HOURS: '1', WEBHOOK_RETRY_SCHEDULE: '0,36000' },
       now: () => new Date(Date.now() + clock),
+      background: { purgeIntervalMs: 20 },
     });
   });
   afterAll(async () => {
