@@ -57,7 +57,7 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
     expect(Math.abs((await redis.pttl(`${p}s:sid-ttl`)) - HOUR)).toBeLessThan(5000);
   });
 
-  it('a finished webhook delivery expires after a year at the latest (the worker purges it after WEBHOOK_RETENTION_HOURS); one still waiting never expires', async () => {
+  it('a finished webhook delivery expires after a year at the latest (a background job purges it after WEBHOOK_RETENTION_HOURS); one still waiting never expires', async () => {
     const message = (id: string) => ({ id, applicationId: 'default', eventType: 'verification.completed', payload: '{}', createdAt: new Date().toISOString() });
     await store.outbox.enqueue([message('msg_done'), message('msg_waiting')]);
     await store.outbox.claim(new Date(Date.now() + 1000), 10, 30_000);

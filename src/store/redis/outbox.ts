@@ -4,7 +4,7 @@ import type { KeyLayout } from './keys.js';
 import { outboxKeysOf, type Scripts } from './scripts.js';
 
 /**
- * How long Redis keeps a delivered or failed webhook if nothing purges it first. The delivery worker purges
+ * How long Redis keeps a delivered or failed webhook if nothing purges it first. A background job purges
  * finished deliveries after WEBHOOK_RETENTION_HOURS (purge below), so this is only a backstop for data
  * no broker looks after any more: the longest retention the setting allows.
  */
