@@ -22,10 +22,12 @@ export function isLoopbackName(hostname: string): boolean {
  */
 export function canonicalHost(publicUrl: string): RequestHandler {
   const canonical = new URL(publicUrl);
+  // decided once: a PUBLIC_URL that is not this machine's name never moves anyone
+  if (!isLoopbackName(canonical.hostname)) return (_req, _res, next) => next();
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const host = req.get('host');
-    if (!host || !isLoopbackName(canonical.hostname)) return next();
+    if (!host) return next();
     let asked: URL;
     try {
       asked = new URL(`http://${host}`);
