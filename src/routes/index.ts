@@ -23,6 +23,7 @@ import { sandboxReplayDelivery } from './sandbox-replay-delivery.js';
 import { sandboxVerifications } from './sandbox-verifications.js';
 import { listSandboxWebhooks, receiveSandboxWebhook, SANDBOX_WEBHOOKS_PATH } from './sandbox-webhooks.js';
 import { createWebhookInbox } from '../sandbox/webhook-inbox.js';
+import { webhookSecretOf } from '../webhooks/targets.js';
 import { createVerification, login } from './start-verification.js';
 
 /**
@@ -89,16 +90,10 @@ export function routes(deps: BrokerDeps): Router {
     router.get('/sandbox/deliveries', sandboxDeliveries(deps));
     router.post('/sandbox/deliveries/:id/replay', ...json, requirePathId(DELIVERY_ID, 'delivery'), sandboxReplayDelivery(deps));
     // a webhook receiver of its own, so the whole loop shows on the developer page without writing a server
-    const webhookInbox = createWebhookInbox(defaultWebhookSecret(deps), deps.now);
+    const webhookInbox = createWebhookInbox(webhookSecretOf(deps.config, deps.secrets, deps.config.verification.applicationId)!, deps.now);
     router.post(SANDBOX_WEBHOOKS_PATH, ...receiveSandboxWebhook(webhookInbox));
     router.get(SANDBOX_WEBHOOKS_PATH, listSandboxWebhooks(deps, webhookInbox));
   }
 
   return router;
-}
-
-/** the secret that signs the default application's events (its own, or the generated one) */
-function defaultWebhookSecret(deps: BrokerDeps): string {
-  const app = deps.config.webhooks.applications.find((a) => a.id === deps.config.verification.applicationId);
-  return app?.secret ?? deps.secrets.webhookSecret;
 }

@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
+import { SANDBOX_OPERATOR_ID } from '../operator/sandbox-operator.js';
+import { webhookTargetOf } from '../webhooks/targets.js';
 import { SANDBOX_WEBHOOKS_PATH } from './sandbox-webhooks.js';
 
 /**
@@ -9,9 +11,8 @@ import { SANDBOX_WEBHOOKS_PATH } from './sandbox-webhooks.js';
  */
 export function sandboxInfo(deps: BrokerDeps): RequestHandler {
   return (_req, res) => {
-    const issuer = deps.operators.byId('sandbox')?.issuer;
+    const issuer = deps.operators.byId(SANDBOX_OPERATOR_ID)?.issuer;
     const numbers = [...new Set(Object.values(deps.config.sandbox.sims))];
-    const defaultApp = deps.config.webhooks.applications.find((a) => a.id === deps.config.verification.applicationId);
     res.set('Cache-Control', 'no-store').json({
       sandbox: true,
       simPickerUrl: issuer ? `${issuer.replace(/\/$/, '')}/sim` : null,
@@ -19,7 +20,7 @@ export function sandboxInfo(deps: BrokerDeps): RequestHandler {
       inboxUrl: '/sandbox/inbox',
       // the pages compare it with their own address: a phone on the LAN at another host is told why the silent leg fails
       publicUrl: deps.config.publicUrl,
-      webhookUrlConfigured: Boolean(defaultApp?.url),
+      webhookUrlConfigured: webhookTargetOf(deps.config, deps.secrets, deps.config.verification.applicationId) !== undefined,
       webhookReceiverUrl: `${deps.config.publicUrl.replace(/\/$/, '')}${SANDBOX_WEBHOOKS_PATH}`,
     });
   };

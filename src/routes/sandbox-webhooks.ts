@@ -2,6 +2,7 @@ import express, { type RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import { BrokerError } from '../errors.js';
 import type { WebhookInbox } from '../sandbox/webhook-inbox.js';
+import { webhookTargetOf } from '../webhooks/targets.js';
 import { redactForScreen } from './sandbox-deliveries.js';
 
 /** the receiver's path; WEBHOOK_URL=<PUBLIC_URL>/sandbox/webhooks closes the loop without writing a server */
@@ -32,10 +33,9 @@ export function receiveSandboxWebhook(inbox: WebhookInbox): RequestHandler[] {
 /** GET /sandbox/webhooks (sandbox only): what the receiver got, newest first, numbers masked for a shared screen. */
 export function listSandboxWebhooks(deps: BrokerDeps, inbox: WebhookInbox): RequestHandler {
   return (_req, res) => {
-    const defaultApp = deps.config.webhooks.applications.find((a) => a.id === deps.config.verification.applicationId);
     res.set('Cache-Control', 'no-store').json({
       receiverPath: SANDBOX_WEBHOOKS_PATH,
-      webhookUrlConfigured: Boolean(defaultApp?.url),
+      webhookUrlConfigured: webhookTargetOf(deps.config, deps.secrets, deps.config.verification.applicationId) !== undefined,
       received: inbox.list().map((w) => ({ ...w, event: redactForScreen(w.event) })),
     });
   };

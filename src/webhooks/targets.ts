@@ -13,8 +13,13 @@ export interface WebhookTarget {
  * the configuration no longer lists). Only configuration decides where events go: never a request.
  */
 export function webhookTargetOf(config: Readonly<Config>, secrets: Secrets, applicationId: string): WebhookTarget | undefined {
+  const url = config.webhooks.applications.find((a) => a.id === applicationId)?.url;
+  const secret = webhookSecretOf(config, secrets, applicationId);
+  return url && secret ? { applicationId, url, secret } : undefined;
+}
+
+/** The secret that signs an application's events: its own, or for the default application the generated one. */
+export function webhookSecretOf(config: Readonly<Config>, secrets: Secrets, applicationId: string): string | undefined {
   const app = config.webhooks.applications.find((a) => a.id === applicationId);
-  if (!app?.url) return undefined;
-  const secret = app.secret ?? (app.id === config.verification.applicationId ? secrets.webhookSecret : undefined);
-  return secret ? { applicationId, url: app.url, secret } : undefined;
+  return app?.secret ?? (applicationId === config.verification.applicationId ? secrets.webhookSecret : undefined);
 }
