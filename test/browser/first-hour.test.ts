@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { DESKTOP, hasChromium, MOBILE, openBrowser, type BrowserSession } from './support/chromium.js';
+import { DESKTOP, hasChromium, MOBILE, browserPerTest } from './support/chromium.js';
 import { codesInInbox, enterCode, pickSim, startVerification, text, wrongCode } from './support/pages.js';
 
 if (!hasChromium) {
@@ -14,7 +14,6 @@ const SIM = '+34600000002';
 // The sample pages as a newcomer lives them in the first hour (see first-hour-http.test.ts for the HTTP side).
 maybe('the first hour with the sample pages', () => {
   let broker: TestBroker;
-  let browser: BrowserSession;
 
   beforeAll(async () => {
     broker = await startTestBroker({
@@ -30,14 +29,7 @@ maybe('the first hour with the sample pages', () => {
   });
   afterAll(() => broker?.close());
 
-  beforeEach(async () => {
-    browser = await openBrowser(MOBILE);
-  });
-  afterEach(async () => {
-    const problems = [...browser.problems];
-    await browser.close();
-    expect(problems).toEqual([]);
-  });
+  const browser = browserPerTest(MOBILE);
 
   it('opened at http://localhost while PUBLIC_URL is 127.0.0.1, the page moves to PUBLIC_URL before any session starts', async () => {
     const { page } = browser;

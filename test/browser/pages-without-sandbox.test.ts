@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { hasChromium, openBrowser, screenshot, type BrowserSession } from './support/chromium.js';
+import { hasChromium, browserPerTest, screenshot } from './support/chromium.js';
 import { text } from './support/pages.js';
 
 if (!hasChromium) {
@@ -13,19 +13,11 @@ jest.setTimeout(60_000);
 // Production: no sandbox operator, no inbox, no developer page; the pages must not offer them.
 maybe('the sample frontend with the sandbox off', () => {
   let broker: TestBroker;
-  let browser: BrowserSession;
   beforeAll(async () => {
     broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off', ...CLOSED_SMS_GATEWAY_ENV } });
   });
   afterAll(() => broker?.close());
-  beforeEach(async () => {
-    browser = await openBrowser();
-  });
-  afterEach(async () => {
-    const problems = [...browser.problems];
-    await browser.close();
-    expect(problems).toEqual([]);
-  });
+  const browser = browserPerTest();
 
   it('shows no sandbox helpers, and checks the number before sending it', async () => {
     const { page } = browser;

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { DESKTOP, hasChromium, MOBILE, openBrowser, screenshot, type BrowserSession } from './support/chromium.js';
+import { DESKTOP, hasChromium, MOBILE, browserPerTest, screenshot } from './support/chromium.js';
 import { codesInInbox, enterCode, pickSim, startVerification, text, timeline, wrongCode } from './support/pages.js';
 
 if (!hasChromium) {
@@ -15,7 +15,6 @@ const OTHER_SIM = '+34600000003';
 
 maybe('the sample frontend in a real browser', () => {
   let broker: TestBroker;
-  let browser: BrowserSession;
 
   beforeAll(async () => {
     broker = await startTestBroker({
@@ -29,15 +28,7 @@ maybe('the sample frontend in a real browser', () => {
   });
   afterAll(() => broker?.close());
 
-  beforeEach(async () => {
-    browser = await openBrowser(MOBILE);
-  });
-  afterEach(async () => {
-    // no page may break the CSP (inline script or style) or throw
-    const problems = [...browser.problems];
-    await browser.close();
-    expect(problems).toEqual([]);
-  });
+  const browser = browserPerTest(MOBILE);
 
   it('verifies silently when the SIM in the browser has the number typed', async () => {
     await browser.page.setViewportSize(DESKTOP);

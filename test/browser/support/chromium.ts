@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, expect } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,4 +67,32 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * A fresh browser for every test of the calling `describe`; after each test, no page may have broken the CSP
+ * (an inline script or style) or thrown. The returned object always stands for the current test's session.
+ */
+export function browserPerTest(viewport?: { width: number; height: number }): BrowserSession {
+  let current: BrowserSession | undefined;
+  beforeEach(async () => {
+    current = await openBrowser(viewport);
+  });
+  afterEach(async () => {
+    const problems = [...current!.problems];
+    await current!.close();
+    expect(problems).toEqual([]);
+  });
+  return {
+    get context() {
+      return current!.context;
+    },
+    get page() {
+      return current!.page;
+    },
+    get problems() {
+      return current!.problems;
+    },
+    close: () => current!.close(),
+  };
 }
