@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Application } from '../applications/application.js';
 import type { AuthorizationState, Verification } from '../domain/verification.js';
 
 /** An event for the customer's backend, written in the same transaction as the change that causes it. */
@@ -66,6 +67,8 @@ export interface Store {
   readonly keyValue: KeyValueStore;
   /** typed facade records (WSO2 users, mPass channels and destinations, Cloud Softphone tokens) */
   readonly records: RecordStore;
+  /** the applications made with `npm run apps` or the admin API, with their hashed keys */
+  readonly applications: ApplicationStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -134,6 +137,29 @@ export const keyValueKeys = {
   session: (sessionId: string) => `s:${sessionId}`,
   rateLimit: (limit: string, key: string) => `rl:${limit}:${key}`,
 };
+
+/** A change to an application, computed from the current one. Must be pure: a store may call it again after a race. */
+export type ApplicationChange = (current: Application) => Application | undefined;
+
+/**
+ * Applications and the index from their key ids to them.
+ * - `create` of an id that exists is refused (an Error) and writes nothing;
+ * - `update` is atomic like a verification's: the change sees the latest application, and its result is written
+ *   whole or not at all, even when instances race; the key index follows the result's keys (a key id of the
+ *   result finds it, a key id it dropped finds nothing);
+ * - `findByKeyId` finds the application holding a key id (revoked keys too: the caller decides);
+ * - what is read back is parsed with `applicationSchema`: a stored application that does not parse reads as
+ *   absent (and is left out of `list`).
+ */
+export interface ApplicationStore {
+  create(application: Application): Promise<void>;
+  get(id: string): Promise<Application | undefined>;
+  findByKeyId(keyId: string): Promise<Application | undefined>;
+  /** every application, by id */
+  list(): Promise<Application[]>;
+  /** returns the stored result, or undefined when the application is missing or the change declined */
+  update(id: string, change: ApplicationChange): Promise<Application | undefined>;
+}
 
 /** A kind of record: where it lives and what shape it has. */
 export interface RecordKind<T> {

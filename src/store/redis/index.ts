@@ -60,6 +60,14 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         },
         options.logger,
       ),
+      applications: {
+        // TODO(issue 14): the Redis implementation is being written (src/store/redis/applications.ts)
+        create: () => Promise.reject(new Error('applications are not stored in Redis yet')),
+        get: async () => undefined,
+        findByKeyId: async () => undefined,
+        list: async () => [],
+        update: async () => undefined,
+      },
       ping: () => guard(async () => void (await client.ping())),
       close: async () => {
         clearInterval(sweep);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { StoreUnavailable } from '../../errors.js';
 import { typedRecords, type RecordWarnings } from '../records.js';
 import type { Store } from '../store.js';
+import { createApplications } from './applications.js';
 import { createKeyValue } from './key-value.js';
 import { createOutbox } from './outbox.js';
 import { createRawRecords } from './records.js';
@@ -77,6 +78,7 @@ export function createSqliteStore(options: { file: string; logger?: RecordWarnin
       }),
       keyValue: guarded(createKeyValue(db)),
       records: typedRecords(guarded(createRawRecords(db)), options.logger),
+      applications: guarded(createApplications(db)),
       ping: () => guard(() => void db.prepare('SELECT 1').get()),
       close: async () => {
         clearInterval(purgeTimer);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** the schema this code writes; PRAGMA user_version holds the one a data dir has */
-const VERSION = 2;
+const VERSION = 3;
 
 /**
  * Opens the schema, migrating an older data dir. Tables mirror what the Redis store keeps: a row per key.
@@ -70,6 +70,15 @@ function createTables(db: Database.Database): void {
       delivered_at TEXT
     );
     CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
+    CREATE TABLE IF NOT EXISTS applications (
+      id TEXT PRIMARY KEY,
+      data TEXT NOT NULL
+    );
+    -- which application holds a key id (the key's hash is in the application's data)
+    CREATE TABLE IF NOT EXISTS application_keys (
+      key_id TEXT PRIMARY KEY,
+      application_id TEXT NOT NULL
+    );
   `);
 }
 
