@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'GONE'
   | 'METHOD_NOT_ALLOWED'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SERVICE_NOT_APPLICABLE'
   | 'PAYLOAD_TOO_LARGE'
   | 'TOO_MANY_REQUESTS'
   | 'INVALID_OTP'
@@ -60,8 +61,8 @@ export class InvalidArgument extends BrokerError {
   }
 }
 export class Unauthenticated extends BrokerError {
-  constructor(message = 'Request not authenticated due to missing, invalid, or expired credentials.') {
-    super(401, 'UNAUTHENTICATED', message);
+  constructor(message = 'Request not authenticated due to missing, invalid, or expired credentials.', realm?: string) {
+    super(401, 'UNAUTHENTICATED', message, realm ? { headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` } } : {});
   }
 }
 export class PermissionDenied extends BrokerError {
@@ -95,6 +96,20 @@ export class TooManyRequests extends BrokerError {
 export class UnsupportedMediaType extends BrokerError {
   constructor(message = 'The request must be sent as application/json.') {
     super(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+/** CAMARA's 422: the service cannot serve this identifier (e.g. no silent check for this number, and no SMS wanted). */
+export class ServiceNotApplicable extends BrokerError {
+  constructor(message: string) {
+    super(422, 'SERVICE_NOT_APPLICABLE', message);
+  }
+}
+
+/** An application's silent leg ran past its workflow's `timeoutSeconds`: the device's checkUrl no longer leads anywhere. */
+export class SilentCheckTimedOut extends BrokerError {
+  constructor() {
+    super(410, 'GONE', 'The silent check of this verification timed out; ask for the next channel (POST /v1/verifications/{id}/next).');
   }
 }
 

@@ -18,15 +18,20 @@
  * - `otp_sent` | `awaiting_completion` → `verified` with the right code; → `failed` (too_many_attempts) with the
  *   OTP_MAX_ATTEMPTS-th wrong one; malformed or expired codes do not count;
  * - any unfinished status → `expired` once `expiresAt` has passed;
- * - `verified`, `failed` and `expired` are final; `verified` and `failed` write their webhook event to the
- *   outbox in the same transaction, `expired` too when it reached a code (WEBHOOK_EXPIRED_EVENTS).
+ * - any unfinished status → `cancelled` when its starter cancels it (DELETE);
+ * - a verification an application started with a workflow (issue 14): its silent leg ends at the workflow's
+ *   `timeoutSeconds` (→ `fallback_required`, reason `silent_timeout`), and it takes the SMS leg only when the
+ *   workflow has `sms`;
+ * - `verified`, `failed`, `expired` and `cancelled` are final; `verified`, `failed` and `cancelled` write their
+ *   webhook event to the outbox in the same transaction, `expired` too when it reached a code
+ *   (WEBHOOK_EXPIRED_EVENTS).
  *
  *   silent_auth_in_progress ─► verified
  *      │        ├──► awaiting_completion ─► verified
  *      │        │           │
  *      │        └───────────┴──► fallback_required ─► otp_sent ─► verified | failed
  *      └─────────────────────────────▲ (WiFi, no operator)
- *   any unfinished status ─► expired
+ *   any unfinished status ─► expired | cancelled
  */
 import type { FallbackReason } from '../operator/failure.js';
 import type { OutboxMessage } from '../store/store.js';
@@ -41,9 +46,10 @@ export type VerificationStatus =
   | 'fallback_required'
   | 'otp_sent'
   | 'failed'
-  | 'expired';
+  | 'expired'
+  | 'cancelled';
 
-export const FINAL_STATUSES: readonly VerificationStatus[] = ['verified', 'failed', 'expired'];
+export const FINAL_STATUSES: readonly VerificationStatus[] = ['verified', 'failed', 'expired', 'cancelled'];
 
 /** The reason a verification failed after too many wrong codes (its own refusal: OTP_ATTEMPTS_EXCEEDED). */
 export const TOO_MANY_ATTEMPTS = 'too_many_attempts';
@@ -69,6 +75,17 @@ export function isOwnedBy(v: Verification, ownerId: string | undefined): boolean
 /** Whether the verification waits for the operator to send the device back to /callback. */
 export function awaitsOperator(v: Verification): boolean {
   return v.status === 'silent_auth_in_progress';
+}
+
+/** Whether the verification may take the SMS leg: always, unless an application's workflow leaves `sms` out. */
+export function allowsSms(v: Verification): boolean {
+  return !v.backend || v.backend.workflow.includes('sms');
+}
+
+/** Whether the silent leg of an application's workflow has run past its `timeoutSeconds`. */
+export function isSilentLegOver(v: Verification, now: Date): boolean {
+  const deadline = v.backend?.silentDeadline;
+  return awaitsOperator(v) && deadline !== undefined && Date.parse(deadline) <= now.getTime();
 }
 
 /** Which kind of code the verification's status waits for, whatever the clock says. */
@@ -102,6 +119,7 @@ export function isCodeExpired(v: Verification, now: Date): boolean {
 export type SendRefusal =
   | { refusal: 'expired' }
   | { refusal: 'not_waiting_for_sms'; status: VerificationStatus }
+  | { refusal: 'not_in_workflow' }
   | { refusal: 'max_sends'; retryAfterSeconds: number }
   | { refusal: 'cooldown'; retryAfterSeconds: number };
 
@@ -109,10 +127,20 @@ export type SendRefusal =
 export function sendRefusal(v: Verification, now: Date, limits: { maxSends: number; resendCooldownSeconds: number }): SendRefusal | undefined {
   if (isPastExpiry(v, now)) return { refusal: 'expired' };
   if (v.status !== 'fallback_required' && v.status !== 'otp_sent') return { refusal: 'not_waiting_for_sms', status: v.status };
+  if (!allowsSms(v)) return { refusal: 'not_in_workflow' };
   if (v.otp && v.otp.sends >= limits.maxSends) return { refusal: 'max_sends', retryAfterSeconds: (Date.parse(v.expiresAt) - now.getTime()) / 1000 };
   const wait = v.otp ? Date.parse(v.otp.lastSentAt) + limits.resendCooldownSeconds * 1000 - now.getTime() : 0;
   if (wait > 0) return { refusal: 'cooldown', retryAfterSeconds: wait / 1000 };
   return undefined;
+}
+
+/**
+ * The channel a verification is on now (an application's workflow, issue 14): `silent_auth` while the operator's
+ * answer or the completion code is awaited, `sms` once the SMS leg is due or a code is out; none when finished.
+ */
+export function currentChannel(v: Verification): 'silent_auth' | 'sms' | undefined {
+  if (isFinal(v.status)) return undefined;
+  return fallbackStep(v) === 'leave_silent' ? 'silent_auth' : 'sms';
 }
 
 /** What asking for the SMS leg does to it now: leave the silent leg first, send at once, or nothing (a code is out). */
@@ -249,6 +277,23 @@ export function expired(now: Date, announce: 'all' | 'after_code'): Transition {
     const reachedCode = v.otp !== undefined || v.status === 'otp_sent' || v.status === 'awaiting_completion';
     if (announce === 'after_code' && !reachedCode) return { next };
     return { next, outbox: [verificationEvent('verification.expired', next, now)] };
+  };
+}
+
+/** The starter cancelled it (DELETE): final, and announced with `verification.cancelled`. */
+export function cancelled(now: Date): Transition {
+  return (v) => {
+    if (isFinal(v.status)) return undefined;
+    const next: Verification = {
+      ...v,
+      status: 'cancelled',
+      reason: 'cancelled',
+      completion: undefined,
+      ...(v.otp && { otp: { ...v.otp, codeHash: '' } }),
+      updatedAt: now.toISOString(),
+      events: [...v.events, event('cancelled', undefined, now)],
+    };
+    return { next, outbox: [verificationEvent('verification.cancelled', next, now)] };
   };
 }
 

@@ -41,6 +41,28 @@ export interface CompletionState {
   attempts: number;
 }
 
+/** A channel of a workflow (issue 14), tried in the order the application gave. */
+export type Channel = 'silent_auth' | 'sms';
+export const CHANNELS: readonly Channel[] = ['silent_auth', 'sms'];
+
+/**
+ * What an application's backend asked for when it started the verification with its key: the device opens
+ * `checkUrl` (the broker's, carrying a token whose hash is kept here) and is sent on to `authUrl`.
+ */
+export interface BackendStart {
+  /** the channels, in order; the SMS leg is only ever taken when the workflow has `sms` */
+  workflow: Channel[];
+  /** until when the silent leg may finish (its `timeoutSeconds`); absent without a silent leg */
+  silentDeadline?: string;
+  /** HMAC of the checkUrl's token (like a code's hash), and where that URL leads */
+  checkTokenHash?: string;
+  authUrl?: string;
+  /** the backend's own reference, echoed in reads and webhook events */
+  clientRef?: string;
+  /** the end user's address the backend passed, for the per-network SMS limit of later sends */
+  clientIp?: string;
+}
+
 /** The verification: one attempt to prove that the holder of a device holds a phone number (its record). */
 export interface Verification {
   id: string;
@@ -63,6 +85,8 @@ export interface Verification {
   verifiedAt?: string;
   otp?: OtpState;
   completion?: CompletionState;
+  /** present when an application started it with its key (server to server) */
+  backend?: BackendStart;
   events: VerificationEvent[];
 }
 

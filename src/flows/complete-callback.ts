@@ -12,6 +12,8 @@ export interface ReturningDevice {
   ownerId: string | undefined;
   /** the verification this session last sent to an operator (for an error redirect without state) */
   silentVerificationId?: string;
+  /** the application's verification whose checkUrl this device opened */
+  checkedVerificationId?: string;
   correlator: string;
 }
 
@@ -118,14 +120,16 @@ async function handOverCompletionCode(deps: CallbackDeps, current: Verification,
 /**
  * An operator error redirect without `state` (seed 002 documents only `error` and `error_description`): the
  * pending silent attempt of the session that carries it needs the SMS fallback, instead of waiting until it
- * expires. Without such a session the callback is refused as before.
+ * expires: the starter's session, or the device that opened an application's checkUrl. Without such a session
+ * the callback is refused as before.
  */
 async function failSessionSilentAttempt(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<Verification> {
   const error = query.get('error');
   const verificationId = device.silentVerificationId;
-  if (!error || !verificationId || !device.ownerId) throw new InvalidArgument('The callback has no state parameter.');
+  if (!error || !verificationId) throw new InvalidArgument('The callback has no state parameter.');
   const current = await loadVerification(deps, verificationId);
-  if (!current || !isOwnedBy(current, device.ownerId) || !awaitsOperator(current)) {
+  const carried = current && (isOwnedBy(current, device.ownerId) || device.checkedVerificationId === current.id);
+  if (!current || !carried || !awaitsOperator(current)) {
     throw new InvalidArgument('The callback has no state parameter.');
   }
   const now = deps.now();

@@ -1,4 +1,3 @@
-import type { Config } from '../config/index.js';
 import type { ReturnUrlPrefix } from '../config/return-url-prefixes.js';
 import { InvalidArgument } from '../errors.js';
 
@@ -9,7 +8,7 @@ import { InvalidArgument } from '../errors.js';
  * - any other scheme: only an app deep link that a custom-scheme prefix allows (scheme, host, path segments);
  * - no encoded `/`, `\` or `.` in the path: a server that decodes them could climb out of the allowed path.
  */
-export function checkReturnUrl(deps: { config: Pick<Config, 'returnUrlPrefixes'> }, returnUrl: string | undefined): string | undefined {
+export function checkReturnUrl(deps: { config: { returnUrlPrefixes: readonly ReturnUrlPrefix[] } }, returnUrl: string | undefined): string | undefined {
   if (returnUrl === undefined) return undefined;
   let url: URL;
   try {

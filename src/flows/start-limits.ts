@@ -9,6 +9,8 @@ export interface StartRequest {
   clientIp?: string;
   /** E.164 */
   phoneNumber: string;
+  /** an application's backend started it: its `startsPerMinute` applies too */
+  application?: { id: string; limits: { startsPerMinute: number } };
 }
 
 /**
@@ -19,19 +21,36 @@ export interface StartRequest {
  *   number from many addresses does not also use up those addresses' allowance;
  * - counters live in the store (otp/rate-limits.ts), shared by every broker instance; a store outage
  *   is a 503, never a free pass.
+ * - a start made with an application's key also counts against that application's `startsPerMinute`, and the
+ *   per-network limit applies to the end user's address the backend passed (`clientIp`), never to the backend's;
  * The SMS limits (otp/sms-limits.ts) apply on top, to the sends. Built once, at start (build-deps.ts).
  */
 export class StartLimits {
   private readonly perIp: RateLimit;
   private readonly perNumber: RateLimit;
+  /** one limiter per distinct `startsPerMinute` (the library fixes points per limiter), made on first use */
+  private readonly perApplication = new Map<number, RateLimit>();
 
-  constructor(store: Store, limits: Readonly<Config['startLimits']>) {
+  constructor(
+    private readonly store: Store,
+    limits: Readonly<Config['startLimits']>,
+  ) {
     this.perIp = new RateLimit(store.keyValue, { name: 'start-ip', ...limits.perIp });
     this.perNumber = new RateLimit(store.keyValue, { name: 'start-number', ...limits.perNumber });
   }
 
+  private applicationLimit(points: number): RateLimit {
+    let limit = this.perApplication.get(points);
+    if (!limit) this.perApplication.set(points, (limit = new RateLimit(this.store.keyValue, { name: 'start-app', points, duration: 60 })));
+    return limit;
+  }
+
   async check(request: StartRequest): Promise<void> {
+    const { application } = request;
     const counters: Array<[RateLimit, string, string]> = [
+      ...(application
+        ? [[this.applicationLimit(application.limits.startsPerMinute), application.id, 'This application started too many verifications; try again later.'] as [RateLimit, string, string]]
+        : []),
       ...(request.clientIp !== undefined
         ? [[this.perIp, clientNetworkOf(request.clientIp), 'Too many verifications were started from this network; try again later.'] as [RateLimit, string, string]]
         : []),

@@ -5,6 +5,7 @@ import type { SessionBinding } from '../store/store.js';
 import { NotFound, PermissionDenied } from '../errors.js';
 import { bindVerificationToLog } from '../logging.js';
 import type { Metrics } from '../metrics/index.js';
+import type { VerificationOutcome } from '../metrics/metrics.js';
 
 /**
  * How every use case reads and writes verifications. Besides the store call, each write says what happened, so
@@ -73,5 +74,5 @@ export async function applyOrReadLatest(deps: VerificationDeps, id: string, tran
 function countTransition(metrics: Metrics, from: Verification, to: Verification): void {
   if (from.status === to.status) return;
   if (to.status === 'fallback_required' && SILENT_LEG.has(from.status)) metrics.fallbackRequired(to.reason ?? 'unknown');
-  if (isFinal(to.status) && !isFinal(from.status)) metrics.verificationFinished(to.method, to.status as 'verified' | 'failed' | 'expired');
+  if (isFinal(to.status) && !isFinal(from.status)) metrics.verificationFinished(to.method, to.status as VerificationOutcome);
 }

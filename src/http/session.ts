@@ -10,6 +10,8 @@ declare module 'express-session' {
     ownerId?: string;
     /** the latest verification this session sent to an operator: an error redirect without state ends it */
     silentVerificationId?: string;
+    /** the application's verification whose checkUrl this device opened (it is not the starter's session) */
+    checkedVerificationId?: string;
   }
 }
 

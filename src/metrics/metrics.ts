@@ -1,12 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { VerificationMethod } from '../domain/verification.js';
 
-export type VerificationOutcome = 'verified' | 'failed' | 'expired';
+export type VerificationOutcome = 'verified' | 'failed' | 'expired' | 'cancelled';
 export type OperatorEndpoint = 'discovery' | 'token' | 'verify';
 export type OperatorCallOutcome = 'ok' | 'error' | 'timeout';
 export type SmsSendResult = 'sent' | 'failed';
 /** why an SMS send was refused before any provider was asked (see SmsLimits and sendCode) */
-export type RateLimitReason = 'per_number' | 'per_ip' | 'per_prefix' | 'daily_budget' | 'destination_blocked' | 'resend_cooldown' | 'max_sends';
+export type RateLimitReason = 'per_number' | 'per_ip' | 'per_prefix' | 'daily_budget' | 'application_budget' | 'destination_blocked' | 'resend_cooldown' | 'max_sends';
 export type WebhookAttemptResult = 'delivered' | 'retry' | 'failed';
 
 /**

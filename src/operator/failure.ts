@@ -14,7 +14,10 @@ export type FallbackReason =
   | 'operator_timeout'
   | 'operator_unavailable'
   | 'operator_error'
-  | 'user_requested';
+  | 'user_requested'
+  /** an application's workflow: its silent leg ran past `timeoutSeconds`, or its backend moved to the next channel */
+  | 'silent_timeout'
+  | 'next_channel';
 
 export class OperatorFailure extends Error {
   constructor(

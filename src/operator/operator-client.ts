@@ -56,6 +56,14 @@ export class OperatorClient {
     await Promise.all(this.deps.operators.map((op) => this.configuration(op).catch(() => undefined)));
   }
 
+  /** Whether the operator's discovery loads (or has loaded): loads it when needed, within the operator timeout. */
+  async isAvailable(operator: OperatorConfig): Promise<boolean> {
+    return this.configuration(operator).then(
+      () => true,
+      () => false,
+    );
+  }
+
   route(phoneNumber: string): OperatorConfig | undefined {
     return routeToOperator(this.deps.operators, phoneNumber);
   }

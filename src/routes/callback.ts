@@ -20,8 +20,8 @@ import { verificationView } from '../flows/read-verification.js';
 export function callback(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
     const query = new URLSearchParams(req.url.split('?')[1] ?? '');
-    const { ownerId, silentVerificationId } = req.session;
-    const outcome = await completeCallback(deps, query, { ownerId, silentVerificationId, correlator: req.correlator });
+    const { ownerId, silentVerificationId, checkedVerificationId } = req.session;
+    const outcome = await completeCallback(deps, query, { ownerId, silentVerificationId, checkedVerificationId, correlator: req.correlator });
     res.set('Cache-Control', 'no-store');
     answer(deps, req, res, outcome);
   };

@@ -4,7 +4,7 @@ import { noted } from '../domain/lifecycle.js';
 import type { Delivery, DeliveryResult } from '../store/store.js';
 import { nextAttemptAt } from './retry.js';
 import { sendWebhook } from './send.js';
-import { webhookTargetOf } from './targets.js';
+import { webhookTargetFor } from './targets.js';
 
 export interface DeliveryWorker {
   /** claims the due deliveries there is room for and starts sending them; resolves once they are started */
@@ -43,7 +43,7 @@ export function createDeliveryWorker(deps: BrokerDeps): DeliveryWorker {
   const inFlight = new Set<Promise<void>>();
 
   async function deliver(delivery: Delivery): Promise<void> {
-    const target = webhookTargetOf(deps.config, deps.secrets, delivery.applicationId);
+    const target = await webhookTargetFor(deps, delivery.applicationId);
     const at = deps.now();
     const result: DeliveryResult = target
       ? toDeliveryResult(await sendWebhook(deps.http, target, delivery, { now: at, timeoutMs: webhooks.timeoutMs }), delivery.attempts, webhooks.retrySchedule, deps.now())

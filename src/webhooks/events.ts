@@ -2,7 +2,7 @@ import { randomToken } from '../random.js';
 import type { Verification } from '../domain/verification.js';
 import type { OutboxMessage } from '../store/store.js';
 
-export type WebhookEventType = 'verification.succeeded' | 'verification.failed' | 'verification.expired' | 'phone_number.updated';
+export type WebhookEventType = 'verification.succeeded' | 'verification.failed' | 'verification.expired' | 'verification.cancelled' | 'phone_number.updated';
 
 /**
  * The event a finished verification sends to the customer's backend. The id is made once, here, and
@@ -16,6 +16,7 @@ export function verificationEvent(type: Exclude<WebhookEventType, 'phone_number.
     operator: v.operatorId ?? null,
     verifiedAt: v.verifiedAt ?? null,
     ...(v.reason && type !== 'verification.succeeded' && { reason: v.reason }),
+    ...(v.backend?.clientRef && { clientRef: v.backend.clientRef }),
   };
   return outboxMessage(v.applicationId, type, data, now);
 }

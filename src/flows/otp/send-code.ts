@@ -8,9 +8,12 @@ import { chooseLanguage, renderOtpMessage } from '../../otp/messages.js';
 import { AllSmsProvidersFailed, SmsProviderFailed, sendWithFailover } from '../../otp/sms/index.js';
 import { canReceiveSms, maskPhoneNumber } from '../../phone.js';
 import { applyTransition, loadVerification } from '../verifications.js';
+import type { Application } from '../../applications/application.js';
+import { storedApplication } from '../../applications/registry.js';
 
 export interface SendContext {
-  clientIp: string;
+  /** the end user's address, for the per-network limit; absent (a backend that passed none): that limit is not taken */
+  clientIp?: string;
   /** shown in the message when given (mPass `app`, Cloud Softphone appid) */
   app?: string;
 }
@@ -25,6 +28,9 @@ export type SendDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'logger
  *   sendRefusal);
  * - at most OTP_MAX_SENDS sends per verification, and OTP_RESEND_COOLDOWN_SECONDS between two → 429;
  * - the fraud limits (SmsLimits) are taken before sending; a refusal is recorded as an event and sends nothing;
+ *   for a stored application's verification its countries and budget count too, and the SMS carries its brand
+ *   in one of its languages;
+ * - only a verification whose workflow has `sms` is ever sent a code (lifecycle.ts allowsSms);
  * - the new code replaces the previous one and is stored only as its HMAC, bound to the verification id;
  *   the check-attempt counter is per verification, so a resend does not buy more guesses;
  * - if every provider fails, the previous state comes back, the send is not counted, and the answer is 503.
@@ -41,9 +47,11 @@ export async function sendCode(deps: SendDeps, id: string, ctx: SendContext): Pr
     throw new InvalidArgument('This number is a landline, which cannot receive a code by SMS. Use a mobile number.');
   }
 
+  // a stored application's own countries, budget, brand and languages (the configured ones have none)
+  const application = await storedApplication(deps, before.applicationId);
   let reservation: { release(): Promise<void> };
   try {
-    reservation = await deps.sms.limits.reserve(before.phoneNumber, ctx.clientIp);
+    reservation = await deps.sms.limits.reserve(before.phoneNumber, ctx.clientIp ?? before.backend?.clientIp, application);
   } catch (err) {
     if (err instanceof BrokerError) await applyTransition(deps, id, noted([event('sms_refused', { code: err.code }, deps.now())], deps.now()));
     if (err instanceof BrokerError && err.code === 'SMS_BUDGET_EXHAUSTED') deps.logger.error({ verificationId: id }, 'daily SMS budget exhausted: SMS sends are refused');
@@ -69,7 +77,7 @@ export async function sendCode(deps: SendDeps, id: string, ctx: SendContext): Pr
   }
 
   try {
-    const provider = await deliver(deps, reserved, code, ctx);
+    const provider = await deliver(deps, reserved, code, ctx, application);
     return (await applyTransition(deps, id, noted([event('otp_sent', { provider, send: otp.sends }, deps.now())], deps.now())))!;
   } catch (err) {
     await reservation.release();
@@ -88,6 +96,8 @@ function refusalError(refused: SendRefusal, metrics: Pick<Metrics, 'rateLimitRef
       return new VerificationExpired();
     case 'not_waiting_for_sms':
       return new Conflict(`A code cannot be sent to a verification that is ${refused.status}.`);
+    case 'not_in_workflow':
+      return new Conflict('The workflow of this verification has no sms channel.');
     case 'max_sends':
       metrics.rateLimitRefused('max_sends');
       return new TooManyRequests('No more codes can be sent for this verification; start a new one later.', refused.retryAfterSeconds);
@@ -98,8 +108,11 @@ function refusalError(refused: SendRefusal, metrics: Pick<Metrics, 'rateLimitRef
 }
 
 /** Hands the message to the providers (or the code request to mPass); returns who took it. */
-async function deliver(deps: SendDeps, v: Verification, code: string, ctx: SendContext): Promise<string> {
-  const lang = chooseLanguage(v.lang, v.phoneNumber);
+async function deliver(deps: SendDeps, v: Verification, code: string, ctx: SendContext, application: Application | undefined): Promise<string> {
+  const chosen = chooseLanguage(v.lang, v.phoneNumber);
+  const languages = application?.sms.languages;
+  // an application that writes its SMS in some languages only gets its first one for the others
+  const lang = !languages || languages.includes(chosen) ? chosen : languages[0];
   if (deps.sms.mpass) {
     const outcome = await deps.sms.mpass.sendCode({ to: v.phoneNumber, lang, app: ctx.app });
     if (outcome !== 'accepted') throw new SmsProviderFailed('mpass', `mPass refused the send (${outcome})`);
@@ -107,7 +120,7 @@ async function deliver(deps: SendDeps, v: Verification, code: string, ctx: SendC
   }
   const body = renderOtpMessage({
     code,
-    brand: deps.config.sms.brand,
+    brand: application?.sms.brand ?? deps.config.sms.brand,
     lang,
     host: new URL(deps.config.publicUrl).hostname,
     app: ctx.app,

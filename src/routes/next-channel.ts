@@ -1,0 +1,12 @@
+import type { RequestHandler } from 'express';
+import type { BrokerDeps } from '../deps.js';
+import { moveToNextChannel } from '../flows/otp/request-fallback.js';
+import { callerOwnerId, endUserIpOf, viewFor } from '../http/caller.js';
+
+/** POST /v1/verifications/:id/next: the workflow's next channel, now. */
+export function nextChannel(deps: BrokerDeps): RequestHandler {
+  return async (req, res) => {
+    const verification = await moveToNextChannel(deps, String(req.params.id), callerOwnerId(req), { clientIp: endUserIpOf(req) });
+    res.set('Cache-Control', 'no-store').status(202).json(viewFor(req, deps, verification));
+  };
+}
