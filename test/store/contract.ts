@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type session from 'express-session';
 import { z } from 'zod';
+import { newApiKey, newWebhookSecret, type ApiKeyRecord, type Application } from '../../src/applications/application.js';
 import type { AuthorizationState, Verification } from '../../src/domain/verification.js';
+import { StoreUnavailable } from '../../src/errors.js';
 import { KeyValueSessionStore } from '../../src/http/session-store.js';
 import { RateLimit } from '../../src/otp/rate-limits.js';
 import { keyValueKeys, type OutboxMessage, type RecordKind, type Store } from '../../src/store/store.js';
@@ -18,6 +20,8 @@ export interface StoreSite {
   open(): Promise<Store>;
   /** removes the data (temporary file, keys under the test's prefix) */
   destroy(): Promise<void>;
+  /** stores `json` as the application `id` as is, past the store's validation, as a tampered row would be */
+  tamperApplication(id: string, json: string): Promise<void>;
 }
 
 const MINUTE = 60_000;
@@ -37,6 +41,24 @@ export function aVerification(overrides: Partial<Verification> = {}, now = new D
     updatedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 10 * MINUTE).toISOString(),
     events: [{ at: now.toISOString(), type: 'created', detail: { network: 'cellular' } }],
+    ...overrides,
+  };
+}
+
+/** A valid application, as the admin API would make one, with one live key (applicationSchema's output). */
+export function anApplication(overrides: Partial<Application> = {}, now = new Date()): Application {
+  return {
+    id: `app-${randomBytes(6).toString('hex')}`,
+    name: 'Sample bank',
+    webhookUrl: 'https://backend.example/webhooks',
+    returnUrlPrefixes: ['https://app.example/done', 'samplebank://verify/'],
+    sms: { brand: 'SampleBank', languages: ['es', 'en'] },
+    countries: { allow: ['ES', 'PT'], deny: [] },
+    limits: { requestsPerMinute: 600, startsPerMinute: 60, smsPerDay: 1000 },
+    keys: [newApiKey(now).record],
+    webhookSecret: newWebhookSecret(),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
     ...overrides,
   };
 }
@@ -199,6 +221,122 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
       });
     });
 
+    describe('applications', () => {
+      const withKey = (key: ApiKeyRecord) => (cur: Application) => ({ ...cur, keys: [...cur.keys, key] });
+
+      it('a created application reads back as it was written, on any instance; list gives every one by id', async () => {
+        const [a, b, c] = ['app-a', 'app-b', 'app-c'].map((id) => anApplication({ id }));
+        for (const app of [b, c, a]) await store.applications.create(app);
+        const other = await another();
+        expect(await other.applications.get(b.id)).toEqual(b);
+        expect(await other.applications.list()).toEqual([a, b, c]);
+        expect(await store.applications.get('app-unknown')).toBeUndefined();
+      });
+
+      it('a create whose id exists is refused and writes nothing: the first stays as it was, the second key finds nothing', async () => {
+        const first = anApplication();
+        await store.applications.create(first);
+        const second = anApplication({ id: first.id, name: 'Impostor' });
+        const refused = (await another()).applications.create(second);
+        await expect(refused).rejects.toThrow(first.id);
+        await expect(refused).rejects.not.toBeInstanceOf(StoreUnavailable);
+        expect(await store.applications.get(first.id)).toEqual(first);
+        expect(await store.applications.findByKeyId(second.keys[0].id)).toBeUndefined();
+        expect(await store.applications.findByKeyId(first.keys[0].id)).toEqual(first);
+        expect(await store.applications.list()).toEqual([first]);
+      });
+
+      it('an application that does not fit the schema is refused at create and nothing is written', async () => {
+        const bad = anApplication({ name: '' });
+        await expect(store.applications.create(bad)).rejects.not.toBeInstanceOf(StoreUnavailable);
+        expect(await store.applications.get(bad.id)).toBeUndefined();
+        expect(await store.applications.findByKeyId(bad.keys[0].id)).toBeUndefined();
+        expect(await store.applications.list()).toEqual([]);
+      });
+
+      it('findByKeyId finds the application holding a key, live or revoked (the caller decides), on any instance', async () => {
+        const now = new Date();
+        const revoked = { ...newApiKey(now).record, revokedAt: now.toISOString() };
+        const app = anApplication({ keys: [newApiKey(now).record, revoked] });
+        await store.applications.create(app);
+        const other = await another();
+        expect(await other.applications.findByKeyId(app.keys[0].id)).toEqual(app);
+        expect(await other.applications.findByKeyId(revoked.id)).toEqual(app);
+        expect(await other.applications.findByKeyId(newApiKey(now).record.id)).toBeUndefined();
+      });
+
+      it('the key index follows updates: an added key finds the application, a dropped one finds nothing', async () => {
+        const app = anApplication();
+        const [kept] = app.keys;
+        await store.applications.create(app);
+        const added = newApiKey(new Date()).record;
+        const withTwo = await store.applications.update(app.id, withKey(added));
+        expect(withTwo!.keys).toEqual([kept, added]);
+        expect(await store.applications.get(app.id)).toEqual(withTwo);
+        const other = await another();
+        expect(await other.applications.findByKeyId(added.id)).toEqual(withTwo);
+
+        const rotated = await other.applications.update(app.id, (cur) => ({ ...cur, keys: cur.keys.filter((k) => k.id !== kept.id) }));
+        expect(rotated!.keys).toEqual([added]);
+        expect(await store.applications.findByKeyId(kept.id)).toBeUndefined();
+        expect(await store.applications.findByKeyId(added.id)).toEqual(rotated);
+        expect(await store.applications.list()).toEqual([rotated]);
+      });
+
+      it('a declined change, or a missing application, writes nothing and returns undefined', async () => {
+        const app = anApplication();
+        await store.applications.create(app);
+        expect(await store.applications.update(app.id, () => undefined)).toBeUndefined();
+        expect(await store.applications.get(app.id)).toEqual(app);
+
+        let called = false;
+        expect(await store.applications.update('app-missing', (cur) => ((called = true), cur))).toBeUndefined();
+        expect(called).toBe(false);
+        expect(await store.applications.list()).toEqual([app]);
+      });
+
+      it('what the change throws reaches the caller unchanged; a result that does not fit the schema is refused; neither writes', async () => {
+        const app = anApplication();
+        await store.applications.create(app);
+        const boom = new Error('the change refused');
+        await expect(store.applications.update(app.id, () => { throw boom; })).rejects.toBe(boom);
+        const added = newApiKey(new Date()).record;
+        const invalid = store.applications.update(app.id, (cur) => ({ ...withKey(added)(cur), name: '' }));
+        await expect(invalid).rejects.toThrow();
+        await expect(invalid).rejects.not.toBeInstanceOf(StoreUnavailable);
+        expect(await store.applications.get(app.id)).toEqual(app);
+        expect(await store.applications.findByKeyId(added.id)).toBeUndefined();
+      });
+
+      it('concurrent updates from two instances each see the latest application: 10 racing key appends keep all 10', async () => {
+        const app = anApplication();
+        await store.applications.create(app);
+        const instances = [store, await another()];
+        const keys = Array.from({ length: 10 }, () => newApiKey(new Date()).record);
+        await Promise.all(keys.map((key, i) => instances[i % 2].applications.update(app.id, withKey(key))));
+        const final = await store.applications.get(app.id);
+        expect(final!.keys.map((k) => k.id).sort()).toEqual([app.keys[0], ...keys].map((k) => k.id).sort());
+        for (const key of keys) expect((await instances[1].applications.findByKeyId(key.id))?.id).toBe(app.id);
+      });
+
+      it('a stored application that does not fit the schema reads as absent, is left out of list, and is not updated', async () => {
+        const [good, notJson, wrongShape] = [anApplication({ id: 'app-1' }), anApplication({ id: 'app-2' }), anApplication({ id: 'app-3' })];
+        for (const app of [good, notJson, wrongShape]) await store.applications.create(app);
+        await site.tamperApplication(notJson.id, '{"id": "app-2", "name": ');
+        await site.tamperApplication(wrongShape.id, JSON.stringify({ ...wrongShape, keys: [{ ...wrongShape.keys[0], hash: 'not-a-digest' }] }));
+
+        const other = await another();
+        for (const app of [notJson, wrongShape]) {
+          expect(await other.applications.get(app.id)).toBeUndefined();
+          expect(await other.applications.findByKeyId(app.keys[0].id)).toBeUndefined();
+          let called = false;
+          expect(await other.applications.update(app.id, (cur) => ((called = true), cur))).toBeUndefined();
+          expect(called).toBe(false);
+        }
+        expect(await other.applications.list()).toEqual([good]);
+      });
+    });
+
     describe('a start: verifications.create with what goes with it (one write)', () => {
       const binding = (id: string, text = `session of ${id}`) => ({ id, data: Buffer.from(text), ttlMs: MINUTE });
 
@@ -223,7 +361,10 @@ export function describeStoreContract(name: string, makeSite: () => StoreSite, o
         const s = aState(v.id);
         const m = aMessage();
         const taken = { ...v, phoneNumber: '+34600000099' };
-        await expect((await another()).verifications.create(taken, { authorization: s, outbox: [m], session: binding('sid-second') })).rejects.toThrow();
+        const refused = (await another()).verifications.create(taken, { authorization: s, outbox: [m], session: binding('sid-second') });
+        // a refusal, not an outage (a 503 would tell the caller to retry what can never succeed)
+        await expect(refused).rejects.toThrow();
+        await expect(refused).rejects.not.toBeInstanceOf(StoreUnavailable);
         expect(await store.verifications.get(v.id)).toEqual(v);
         expect(await store.verifications.consumeAuthorization(s.state)).toBeUndefined();
         expect(await store.outbox.countPending()).toBe(0);

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Store } from '../../src/store/store.js';
 import { RateLimit } from '../../src/otp/rate-limits.js';
-import { aVerification, sessionsOf } from './contract.js';
+import { newApiKey } from '../../src/applications/application.js';
+import { anApplication, aVerification, sessionsOf } from './contract.js';
 import { redisSite, REDIS_URL, whyNoRedis } from './support/redis.js';
 
 /** an untyped record kind: any JSON reads back as it was written */
@@ -89,17 +90,47 @@ describeIfRedis('the Redis store cleans up after itself (keys and TTLs)', () => 
     expect(await store.verifications.listRecent(200)).toHaveLength(100);
   });
 
+  it('an application and its key index never expire; the index holds exactly the key ids it holds, even after a refused create', async () => {
+    const app = anApplication({ id: 'ids' }); // the name an index of ids would have had under `app:`
+    const [first] = app.keys;
+    await store.applications.create(app);
+    const impostor = anApplication({ id: app.id });
+    await expect(store.applications.create(impostor)).rejects.toThrow();
+    expect(await redis.exists(`${p}appkey:${impostor.keys[0].id}`)).toBe(0);
+    expect(await redis.zrange(`${p}apps`, 0, -1)).toEqual(['ids']);
+
+    const added = newApiKey(new Date()).record;
+    await store.applications.update(app.id, (cur) => ({ ...cur, keys: [added] }));
+    expect(await redis.exists(`${p}appkey:${first.id}`)).toBe(0);
+    expect(await redis.get(`${p}appkey:${added.id}`)).toBe(app.id);
+    expect(await redis.pttl(`${p}app:${app.id}`)).toBe(-1);
+    expect(await redis.pttl(`${p}appkey:${added.id}`)).toBe(-1);
+    expect(await store.applications.list()).toMatchObject([{ id: 'ids', keys: [added] }]);
+  });
+
+  it('a key id dropped by one application is not taken from another that holds it', async () => {
+    const shared = newApiKey(new Date()).record;
+    const [a, b] = [anApplication({ keys: [shared] }), anApplication()];
+    await store.applications.create(a);
+    await store.applications.create(b);
+    // an administrator copied the key id into b (key ids are random: only a hand-made record repeats one)
+    await store.applications.update(b.id, (cur) => ({ ...cur, keys: [...cur.keys, shared] }));
+    await store.applications.update(a.id, (cur) => ({ ...cur, keys: [] }));
+    expect(await redis.get(`${p}appkey:${shared.id}`)).toBe(b.id);
+  });
+
   it('every key the store writes is under the configured prefix, in the documented layout', async () => {
     const limiterName = `layout-${randomBytes(4).toString('hex')}`;
     await new RateLimit(store.keyValue, { name: limiterName, points: 5, duration: 60 }).consume('+34600000002');
     await store.keyValue.set('any:other/key', Buffer.from('x'), 60_000);
     await store.records.put(kind('tokens'), 'k:1', { a: 1 });
+    await store.applications.create(anApplication());
     const anywhere = await redis.keys(`*${limiterName}*`);
     expect(anywhere.length).toBeGreaterThan(0);
     expect(anywhere.every((k) => k.startsWith(p))).toBe(true);
 
     const ours = await redis.keys(`${p}*`);
-    const layout = /^(v:vrf_[\w-]+|v:open|v:recent|st:[\w-]+|s:[\w-]+|r:[^:]+:[^:]+|rl:[\w-]+:.+|ob:d:[\w-]+|ob:due|ob:all|ob:st:(pending|delivering|delivered|failed)|ob:done|ob:seq|kv:[^:]+)$/;
+    const layout = /^(v:vrf_[\w-]+|v:open|v:recent|st:[\w-]+|s:[\w-]+|r:[^:]+:[^:]+|rl:[\w-]+:.+|ob:d:[\w-]+|ob:due|ob:all|ob:st:(pending|delivering|delivered|failed)|ob:done|ob:seq|kv:[^:]+|app:[\w.-]+|apps|appkey:[\w-]{12})$/;
     expect(ours.map((k) => k.slice(p.length)).filter((k) => !layout.test(k))).toEqual([]);
     expect(ours).toContain(`${p}kv:${encodeURIComponent('any:other/key')}`);
   });

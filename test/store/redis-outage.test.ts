@@ -6,7 +6,7 @@ import { RateLimit } from '../../src/otp/rate-limits.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import type { Store } from '../../src/store/store.js';
 import { freePort } from '../support/child-broker.js';
-import { aVerification, sessionsOf } from './contract.js';
+import { anApplication, aVerification, sessionsOf } from './contract.js';
 import { deleteKeys, REDIS_URL, uniquePrefix, whyNoRedis } from './support/redis.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 
@@ -66,6 +66,8 @@ describeIfRedis('the Redis store when Redis goes away', () => {
   it('every kind of call fails fast with StoreUnavailable while Redis is away, and works again when it is back', async () => {
     const v = aVerification();
     await store.verifications.create(v);
+    const app = anApplication();
+    await store.applications.create(app);
     const limiter = new RateLimit(store.keyValue, { name: 'otp', points: 5, duration: 60 });
 
     await proxy.stop();
@@ -95,6 +97,11 @@ describeIfRedis('the Redis store when Redis goes away', () => {
       keyValueIncrement: () => store.keyValue.increment('rl:x:y', 1, 1000),
       createWithAll: () => store.verifications.create(aVerification(), { session: { id: 'sid', data: Buffer.from('x'), ttlMs: 1000 } }),
       typedRecord: () => store.records.get({ namespace: 'ns', schema: z.number() }, 'k'),
+      createApplication: () => store.applications.create(anApplication()),
+      getApplication: () => store.applications.get(app.id),
+      findApplicationByKeyId: () => store.applications.findByKeyId(app.keys[0].id),
+      listApplications: () => store.applications.list(),
+      updateApplication: () => store.applications.update(app.id, (cur) => ({ ...cur, name: 'Renamed' })),
     };
     for (const [name, call] of Object.entries(calls)) {
       const { error, ms } = await failureOf(call);
@@ -109,6 +116,7 @@ describeIfRedis('the Redis store when Redis goes away', () => {
     expect(await store.verifications.get(v.id)).toEqual(v);
     expect(await store.verifications.update(v.id, (cur) => ({ next: { ...cur, status: 'verified' } }))).toMatchObject({ status: 'verified' });
     await expect(limiter.consume('vrf_x')).resolves.toMatchObject({ allowed: true });
+    expect(await store.applications.update(app.id, (cur) => ({ ...cur, name: 'Renamed' }))).toMatchObject({ name: 'Renamed' });
     expect(unhandled).toEqual([]);
   });
 

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { StoreUnavailable } from '../../src/errors.js';
 import { RateLimit } from '../../src/otp/rate-limits.js';
 import { createSqliteStore } from '../../src/store/sqlite/index.js';
-import { aVerification, describeStoreContract, sessionsOf } from './contract.js';
+import { anApplication, aVerification, describeStoreContract, sessionsOf } from './contract.js';
 
 // a file rather than :memory:, so several instances (connections) can share it as the contract needs
 describeStoreContract('SQLite', () => {
@@ -15,6 +16,14 @@ describeStoreContract('SQLite', () => {
   return {
     open: async () => createSqliteStore({ file }),
     destroy: async () => rmSync(dir, { recursive: true, force: true }),
+    tamperApplication: async (id, json) => {
+      const db = new Database(file);
+      try {
+        db.prepare('UPDATE applications SET data = ? WHERE id = ?').run(json, id);
+      } finally {
+        db.close();
+      }
+    },
   };
 });
 
@@ -82,6 +91,44 @@ describe('a data dir of schema version 1', () => {
       expect(await limit.consume('+34600000002')).toMatchObject({ allowed: false });
     } finally {
       await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a data dir of schema version 2', () => {
+  it('upgrades to version 3 (applications) keeping its verifications, sessions and records', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-migrate-v2-'));
+    const file = path.join(dir, 'broker.sqlite');
+    // version 3 only added the two application tables: a v3 file without them, marked 2, is a v2 data dir
+    const before = createSqliteStore({ file });
+    const v = aVerification();
+    const record = { namespace: 'tokens', schema: z.object({ user: z.string() }) };
+    await before.verifications.create(v);
+    await before.keyValue.set('s:kept', Buffer.from('session'), 3600_000);
+    await before.records.put(record, 'k', { user: 'u1' });
+    await before.close();
+    const old = new Database(file);
+    old.exec('DROP TABLE applications; DROP TABLE application_keys');
+    old.pragma('user_version = 2');
+    old.close();
+
+    const store = createSqliteStore({ file });
+    try {
+      expect(await store.verifications.get(v.id)).toEqual(v);
+      expect(await store.keyValue.get('s:kept')).toEqual(Buffer.from('session'));
+      expect(await store.records.get(record, 'k')).toEqual({ user: 'u1' });
+      const app = anApplication();
+      await store.applications.create(app);
+      expect(await store.applications.findByKeyId(app.keys[0].id)).toEqual(app);
+    } finally {
+      await store.close();
+    }
+    const reopened = new Database(file);
+    try {
+      expect(reopened.pragma('user_version', { simple: true })).toBe(3);
+    } finally {
+      reopened.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,6 @@
 import type { Store } from '../store.js';
 import { typedRecords } from '../records.js';
+import { createRedisApplications } from './applications.js';
 import { connect, guard, waitUntilReady, type StoreLogger } from './connection.js';
 import { keyLayout } from './keys.js';
 import { createRedisOutbox } from './outbox.js';
@@ -15,8 +16,8 @@ export interface RedisStoreOptions {
 
 /**
  * The shared store for several broker instances (see keys.ts for the key layout). Each record is the same
- * JSON the SQLite store keeps in a row, under its own key with a TTL, so nothing needs a cleanup job except
- * the index entries of records that expired. Verifications and authorization states are deflated
+ * JSON the SQLite store keeps in a row, under its own key with a TTL (applications excepted: they are
+ * configuration and stay), so nothing needs a cleanup job except the index entries of records that expired. Verifications and authorization states are deflated
  * (compact.ts), sessions by their adapter, to keep an in-flight verification within 1 KiB.
  */
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
@@ -60,14 +61,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         },
         options.logger,
       ),
-      applications: {
-        // TODO(issue 14): the Redis implementation is being written (src/store/redis/applications.ts)
-        create: () => Promise.reject(new Error('applications are not stored in Redis yet')),
-        get: async () => undefined,
-        findByKeyId: async () => undefined,
-        list: async () => [],
-        update: async () => undefined,
-      },
+      applications: createRedisApplications(client, keys, scripts),
       ping: () => guard(async () => void (await client.ping())),
       close: async () => {
         clearInterval(sweep);

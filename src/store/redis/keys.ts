@@ -29,6 +29,11 @@ import type { DeliveryStatus } from '../store.js';
  *   {p}ob:done           zset     finished (delivered/failed) deliveries by when they finished (ms), for
  *                                 the purge after WEBHOOK_RETENTION_HOURS
  *   {p}ob:seq            string   counter that orders deliveries created in the same millisecond
+ *   {p}app:{id}          string   application JSON (applicationSchema's output); no TTL (id URI-encoded)
+ *   {p}apps              zset     every application id, all with score 0, so they list by id
+ *                                 (not `app:ids`, which is what an application called `ids` would be)
+ *   {p}appkey:{keyId}    string   the id of the application holding an API key id, revoked or not;
+ *                                 no TTL (keyId URI-encoded)
  *
  * A script gets the keys it names in KEYS. Four scripts also reach records whose ids they find in an index
  * (the claim, the purge and the sweep of deliveries, the expiry sweep of verifications); those get the
@@ -59,6 +64,9 @@ export function keyLayout(prefix: string) {
     deliveriesIn,
     /** the four status indexes, in the order the scripts read them */
     deliveriesByStatus: (['pending', 'delivering', 'delivered', 'failed'] as const).map(deliveriesIn),
+    application: (id: string) => `${prefix}app:${encodeURIComponent(id)}`,
+    applicationIds: `${prefix}apps`,
+    applicationByKeyId: (keyId: string) => `${prefix}appkey:${encodeURIComponent(keyId)}`,
   };
 }
 

@@ -234,6 +234,41 @@ end
 return { value, ttl }
 `;
 
+/**
+ * An application's one write: the record, its id in the index of ids and its key ids in the key index; or,
+ * when the id exists, nothing (returns 0). KEYS: application, ids, a key-index entry per key id.
+ * ARGV: id, application JSON.
+ */
+const CREATE_APPLICATION = `
+local id = ARGV[1]
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX') then return 0 end
+redis.call('ZADD', KEYS[2], 0, id)
+for i = 3, #KEYS do redis.call('SET', KEYS[i], id) end
+return 1
+`;
+
+/**
+ * Compare-and-set of an application: writes `next` only if the record is still `expected` (what the change
+ * function saw), and moves the key index with it: the entries of key ids the result dropped go (unless they
+ * already name another application), those of key ids it added point here. Returns 1 written, 0 changed
+ * meanwhile (the caller re-runs the change), -1 missing.
+ * KEYS: application, an entry per dropped key id, then one per added key id.
+ * ARGV: id, expected, next, number of dropped key ids.
+ */
+const UPDATE_APPLICATION = `
+local id = ARGV[1]
+local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+if current ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3])
+local dropped = tonumber(ARGV[4])
+for i = 2, dropped + 1 do
+  if redis.call('GET', KEYS[i]) == id then redis.call('DEL', KEYS[i]) end
+end
+for i = dropped + 2, #KEYS do redis.call('SET', KEYS[i], id) end
+return 1
+`;
+
 type Arg = string | number | Buffer;
 type Script = (keys: string[], ...args: Arg[]) => Promise<unknown>;
 
@@ -255,6 +290,8 @@ export function defineScripts(client: Redis) {
     sweepDeliveries: define('brokerSweepDeliveries', SWEEP_DELIVERIES),
     purgeDeliveries: define('brokerPurgeDeliveries', PURGE_DELIVERIES),
     increment: define('brokerIncrement', INCREMENT),
+    createApplication: define('brokerCreateApplication', CREATE_APPLICATION),
+    updateApplication: define('brokerUpdateApplication', UPDATE_APPLICATION),
   };
 }
 

@@ -52,15 +52,15 @@ export function createRedisVerifications(client: Redis, keys: KeyLayout, scripts
   };
 
   return {
-    create: (v: Verification, also: CreateAlso = {}) =>
-      guard(async () => {
+    create: async (v: Verification, also: CreateAlso = {}) => {
+      const created = await guard(async () => {
         const messages = also.outbox ?? [];
         const state = also.authorization;
         const stateTtl = state ? Date.parse(state.expiresAt) - Date.now() : 0;
         // an already expired state could never be consumed: nothing to keep
         const keepState = state !== undefined && stateTtl > 0;
         const { session } = also;
-        const created = await scripts.createVerification(
+        return scripts.createVerification(
           [
             keys.verification(v.id), keys.recentVerifications, keys.openVerifications, ...outboxKeys,
             ...messages.map((m) => keys.delivery(m.id)),
@@ -73,8 +73,10 @@ export function createRedisVerifications(client: Redis, keys: KeyLayout, scripts
           session ? '1' : '0', session?.data ?? '', Math.max(1, session?.ttlMs ?? 1),
           ...messageArgs(messages),
         );
-        if (created !== 1) throw new Error(`verification ${v.id} already exists`);
-      }),
+      });
+      // outside guard, which would make this refusal a 503 (StoreUnavailable) telling the caller to retry
+      if (created !== 1) throw new Error(`verification ${v.id} already exists`);
+    },
     get: (id) =>
       guard(async () => {
         const stored = await client.getBuffer(keys.verification(id));

@@ -13,9 +13,16 @@ export function createApplications(db: Database.Database) {
     addKey: db.prepare('INSERT OR REPLACE INTO application_keys (key_id, application_id) VALUES (?, ?)'),
     dropKeys: db.prepare('DELETE FROM application_keys WHERE application_id = ?'),
   };
+  // a row that is not even JSON reads as absent too, rather than failing every read and the whole list
   const parse = (row: { data: string } | undefined): Application | undefined => {
     if (!row) return undefined;
-    const parsed = applicationSchema.safeParse(JSON.parse(row.data));
+    let json: unknown;
+    try {
+      json = JSON.parse(row.data);
+    } catch {
+      return undefined;
+    }
+    const parsed = applicationSchema.safeParse(json);
     return parsed.success ? parsed.data : undefined;
   };
   const indexKeys = (app: Application) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../../../src/store/redis/index.js';
+import { keyLayout } from '../../../src/store/redis/keys.js';
 import type { StoreSite } from '../contract.js';
 
 /** CI sets REDIS_URL; on a developer machine Redis usually answers here too. */
@@ -52,5 +53,13 @@ export function redisSite(label: string, url = REDIS_URL): StoreSite & { prefix:
     prefix,
     open: () => createRedisStore({ url, keyPrefix: prefix }),
     destroy: () => deleteKeys(prefix, url),
+    tamperApplication: async (id, json) => {
+      const client = new Redis(url);
+      try {
+        await client.set(keyLayout(prefix).application(id), json);
+      } finally {
+        client.disconnect();
+      }
+    },
   };
 }
