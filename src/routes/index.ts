@@ -4,7 +4,12 @@ import { adminAuth } from '../http/admin-auth.js';
 import { DELIVERY_ID, requirePathId, VERIFICATION_ID } from '../http/path-ids.js';
 import { requireJson } from '../http/require-json.js';
 import * as compat from '../compat/index.js';
+import { identifyCaller } from '../http/caller.js';
 import { callback } from './callback.js';
+import { cancelVerification } from './cancel-verification.js';
+import { coverage } from './coverage.js';
+import { nextChannel } from './next-channel.js';
+import { openCheckUrl } from './open-check-url.js';
 import { checkCodeRoute } from './check-code.js';
 import { fallback } from './request-fallback.js';
 import { resendCode } from './resend-code.js';
@@ -43,14 +48,19 @@ export function routes(deps: BrokerDeps): Router {
   if (deps.config.metrics.enabled) router.get('/metrics', metricsEndpoint(deps));
   router.get('/openapi.json', openapi(deps));
 
-  // the native API
+  // the native API: the browser or app session (its cookie), or an application's backend (its API key)
+  const caller = identifyCaller(deps);
   router.get('/login', login(deps));
   router.get('/callback', callback(deps));
-  router.post('/v1/verifications', ...json, createVerification(deps));
-  router.get('/v1/verifications/:id', verificationId, getVerification(deps));
-  router.post('/v1/verifications/:id/fallback', ...json, verificationId, fallback(deps));
-  router.post('/v1/verifications/:id/code', ...json, verificationId, checkCodeRoute(deps));
-  router.post('/v1/verifications/:id/resend', ...json, verificationId, resendCode(deps));
+  router.post('/v1/verifications', caller, ...json, createVerification(deps));
+  router.get('/v1/verifications/:id', caller, verificationId, getVerification(deps));
+  router.delete('/v1/verifications/:id', caller, verificationId, cancelVerification(deps));
+  router.post('/v1/verifications/:id/fallback', caller, ...json, verificationId, fallback(deps));
+  router.post('/v1/verifications/:id/next', caller, ...json, verificationId, nextChannel(deps));
+  router.post('/v1/verifications/:id/code', caller, ...json, verificationId, checkCodeRoute(deps));
+  router.post('/v1/verifications/:id/resend', caller, ...json, verificationId, resendCode(deps));
+  router.get('/v1/verifications/:id/check', verificationId, openCheckUrl(deps)); // the device, from an application's checkUrl
+  router.get('/v1/coverage', caller, coverage(deps));
 
   // compatibility facades (src/compat, docs/compatibility.md): other systems' APIs over the same flows;
   // each endpoint brings its own parser, guard and error format (COMPAT_FACADES picks which are served)

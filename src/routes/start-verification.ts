@@ -5,8 +5,13 @@ import { startVerification, type Started, type StartInput } from '../flows/start
 import { verificationView } from '../flows/read-verification.js';
 import { networkField, parseInput } from '../http/validate.js';
 import { ownerIdOf } from '../http/session.js';
+import { callerOwnerId } from '../http/caller.js';
 import { sessionRecordOf } from '../http/session-store.js';
 import { parseE164 } from '../phone.js';
+import { CHANNELS } from '../domain/verification.js';
+
+/** how long a backend's silent leg lasts unless its workflow says (a phone on mobile data needs a few seconds) */
+const DEFAULT_SILENT_TIMEOUT_SECONDS = 60;
 
 const loginQuery = z.strictObject({
   phoneNumber: z.string({ error: 'is required' }),
@@ -17,6 +22,26 @@ const loginQuery = z.strictObject({
 });
 
 const createBody = loginQuery.omit({ redirect: true });
+
+/** Vonage Verify v2's shape: an ordered list of channels; `timeoutSeconds` bounds the silent leg. */
+const workflowField = z
+  .array(
+    z.discriminatedUnion('channel', [
+      z.strictObject({ channel: z.literal('silent_auth'), timeoutSeconds: z.number().int().min(10).max(600).default(DEFAULT_SILENT_TIMEOUT_SECONDS) }),
+      z.strictObject({ channel: z.literal('sms') }),
+    ]),
+  )
+  .min(1)
+  .max(CHANNELS.length)
+  .refine((steps) => new Set(steps.map((s) => s.channel)).size === steps.length, 'names each channel at most once')
+  .default([{ channel: 'silent_auth', timeoutSeconds: DEFAULT_SILENT_TIMEOUT_SECONDS }, { channel: 'sms' }]);
+
+/** What an application's backend sends: the same fields, its workflow, its own reference and its user's address. */
+const backendBody = createBody.extend({
+  workflow: workflowField,
+  clientRef: z.string().min(1).max(100).optional(),
+  clientIp: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }).optional(),
+});
 
 /**
  * Reads the start's input and calls the start use case. GET /login passes `sms: 'wait'` (any web page can make a
@@ -36,15 +61,38 @@ function bindSession(req: Request): StartInput['session'] {
   };
 }
 
-function answer(deps: BrokerDeps, started: Started) {
-  const { verification, authUrl } = started;
+function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: boolean } = {}) {
+  const { verification, authUrl, checkUrl } = started;
   return {
     verificationId: verification.id,
-    method: authUrl ? 'silent_auth' : 'sms_otp',
+    method: authUrl || checkUrl ? 'silent_auth' : 'sms_otp',
     status: verification.status,
     ...(authUrl && { authUrl }),
-    verification: verificationView(verification, deps.config.otp),
+    ...(checkUrl && { checkUrl }),
+    verification: verificationView(verification, deps.config.otp, options),
   };
+}
+
+/**
+ * An application's backend starts with its key: its workflow and its user's address (`clientIp`, for the
+ * per-network limits; the backend's own address never counts). No session is made: the application owns it.
+ */
+async function startForApplication(deps: BrokerDeps, req: Request): Promise<Started> {
+  const { workflow, clientRef, clientIp, ...fields } = parseInput(backendBody, req.body, 'body');
+  const silent = workflow.find((step) => step.channel === 'silent_auth');
+  return startVerification(deps, {
+    ...fields,
+    phoneNumber: parseE164(fields.phoneNumber),
+    ownerId: callerOwnerId(req)!,
+    clientIp,
+    sms: 'send',
+    backend: {
+      application: req.application!,
+      workflow: workflow.map((step) => step.channel),
+      silentTimeoutSeconds: silent && 'timeoutSeconds' in silent ? silent.timeoutSeconds : DEFAULT_SILENT_TIMEOUT_SECONDS,
+      clientRef,
+    },
+  });
 }
 
 /** Where a browser goes when the silent leg is not possible: the page that asks for the code on a click. */
@@ -67,11 +115,17 @@ export function login(deps: BrokerDeps): RequestHandler {
   };
 }
 
-/** POST /v1/verifications {phoneNumber, network?, returnUrl?}: the same, as a resource. */
+/**
+ * POST /v1/verifications {phoneNumber, network?, returnUrl?, lang?}: the same, as a resource. With an application's
+ * key (Authorization: Bearer) also {workflow?, clientRef?, clientIp?}, answered with `checkUrl` instead of `authUrl`.
+ */
 export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
-    const body = parseInput(createBody, req.body, 'body');
-    const started = await start(deps, req, body, 'send');
-    res.set('Cache-Control', 'no-store').location(`/v1/verifications/${started.verification.id}`).status(201).json(answer(deps, started));
+    const started = req.application ? await startForApplication(deps, req) : await start(deps, req, parseInput(createBody, req.body, 'body'), 'send');
+    res
+      .set('Cache-Control', 'no-store')
+      .location(`/v1/verifications/${started.verification.id}`)
+      .status(201)
+      .json(answer(deps, started, { fullNumber: req.application !== undefined }));
   };
 }
