@@ -160,7 +160,7 @@ describe('the applications admin API (/v1/applications)', () => {
       ['POST', `/v1/applications/${application.id}/keys`],
       ['DELETE', `/v1/applications/${application.id}/keys/${keyId}`],
     ];
-    for (const headers of [{}, { authorization: 'Bearer wrong-key' }, { authorization: `Bearer ${apiKey}` }, { authorization: ADMIN_API_KEY }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-key' }, { authorization: `Bearer ${apiKey}` }, { authorization: ADMIN_API_KEY }]) {
       for (const [method, pathname, body] of endpoints) {
         const res = await call(method, pathname, body, headers);
         expect({ method, pathname, headers, status: res.status, code: res.json().code }).toEqual({ method, pathname, headers, status: 401, code: 'UNAUTHENTICATED' });
