@@ -79,7 +79,8 @@ function buildSmsServices(config: Readonly<Config>, secrets: Secrets, store: Sto
   };
 }
 
-async function openStore(config: Readonly<Config>, logger: Logger): Promise<Store> {
+/** The store the broker opens: SQLite in DATA_DIR, or Redis (STORE=redis); CLIs open the same one. */
+export async function openStore(config: Readonly<Config>, logger: Logger): Promise<Store> {
   if (config.store.kind === 'redis') {
     const { createRedisStore } = await import('./store/redis/index.js');
     return createRedisStore({ url: config.store.redisUrl!, keyPrefix: config.store.redisKeyPrefix, logger });

@@ -1,10 +1,12 @@
 import express, { Router } from 'express';
+import { APPLICATION_ID } from '../applications/application.js';
 import type { BrokerDeps } from '../deps.js';
 import { adminAuth } from '../http/admin-auth.js';
 import { DELIVERY_ID, requirePathId, VERIFICATION_ID } from '../http/path-ids.js';
 import { requireJson } from '../http/require-json.js';
 import * as compat from '../compat/index.js';
 import { identifyCaller } from '../http/caller.js';
+import * as applications from './applications/index.js';
 import { callback } from './callback.js';
 import { cancelVerification } from './cancel-verification.js';
 import { coverage } from './coverage.js';
@@ -90,6 +92,15 @@ export function routes(deps: BrokerDeps): Router {
   const admin = adminAuth(deps);
   router.get('/v1/webhooks/deliveries', admin, listDeliveries(deps));
   router.post('/v1/webhooks/deliveries/:id/replay', admin, requirePathId(DELIVERY_ID, 'delivery'), replayDelivery(deps));
+
+  // admin: applications and their API keys (issue 14; `npm run apps` calls the same use cases)
+  const applicationId = requirePathId(APPLICATION_ID, 'application');
+  router.post('/v1/applications', admin, ...json, applications.create(deps));
+  router.get('/v1/applications', admin, applications.list(deps));
+  router.get('/v1/applications/:id', admin, applicationId, applications.show(deps));
+  router.patch('/v1/applications/:id', admin, ...json, applicationId, applications.update(deps));
+  router.post('/v1/applications/:id/keys', admin, applicationId, applications.addKey(deps));
+  router.delete('/v1/applications/:id/keys/:keyId', admin, applicationId, applications.revoke(deps));
 
   // sandbox only (development and tests): the SMS inbox, and what the sample pages and the developer page
   // show; absent (404) in production
