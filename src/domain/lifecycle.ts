@@ -100,12 +100,13 @@ export function awaitedCode(v: Verification, now: Date): 'sms' | 'completion' | 
   return isPastExpiry(v, now) ? undefined : codeKind(v);
 }
 
-export type CheckRefusal = 'attempts_exceeded' | 'already_verified' | 'expired' | 'no_code';
+export type CheckRefusal = 'attempts_exceeded' | 'already_verified' | 'cancelled' | 'expired' | 'no_code';
 
 /** Whether a code (of either kind) may be checked now, or why not. */
 export function checkRefusal(v: Verification, now: Date): CheckRefusal | undefined {
   if (v.status === 'failed' && v.reason === TOO_MANY_ATTEMPTS) return 'attempts_exceeded';
   if (v.status === 'verified') return 'already_verified';
+  if (v.status === 'cancelled') return 'cancelled';
   if (v.status === 'expired' || isPastExpiry(v, now)) return 'expired';
   return awaitedCode(v, now) ? undefined : 'no_code';
 }

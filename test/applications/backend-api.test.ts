@@ -21,7 +21,7 @@ describe('the backend-first API (application keys)', () => {
   let clock = 0;
 
   beforeAll(async () => {
-    broker = await startTestBroker({ background: { pollMs: 20 }, now: () => new Date(Date.now() + clock) });
+    broker = await startTestBroker({ env: { WEBHOOK_POLL_MS: '20' }, now: () => new Date(Date.now() + clock) });
     backend = broker.device('127.0.0.1');
     app = await createTestApplication(broker, { returnUrlPrefixes: [DEEP_LINK] });
     receiver = await startReceiver(app.application.webhookSecret);
@@ -109,6 +109,8 @@ describe('the backend-first API (application keys)', () => {
     expect(next.status).toBe(409);
     const fallback = await post(`/v1/verifications/${verificationId}/fallback`);
     expect(fallback.status).toBe(409);
+    // and nothing changed: the silent leg is still open for the device
+    expect((await backend.request('GET', `${broker.url}/v1/verifications/${verificationId}`, { headers: app.auth })).json().status).toBe('silent_auth_in_progress');
   });
 
   it.each([
@@ -132,8 +134,11 @@ describe('the backend-first API (application keys)', () => {
     expect(cancelled.json()).toMatchObject({ status: 'cancelled' });
     await receiver.waitFor((h) => h.event?.type === 'verification.cancelled' && h.event.data.verificationId === verificationId);
     expect((await backend.request('DELETE', `${broker.url}/v1/verifications/${verificationId}`, { headers: app.auth })).status).toBe(409);
-    // its checkUrl leads nowhere now
+    // its checkUrl leads nowhere now, and no code completes it
     expect((await broker.device('127.0.0.2').get(checkUrl)).status).toBe(409);
+    const late = await post(`/v1/verifications/${verificationId}/code`, { code: 'A'.repeat(43) });
+    expect(late.status).toBe(409);
+    expect(late.json().message).toMatch(/cancelled/);
   });
 
   it("another application's key cannot read, check, continue or cancel it", async () => {

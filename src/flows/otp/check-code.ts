@@ -62,6 +62,8 @@ function checkable(v: Verification, now: Date): 'sms' | 'completion' {
       throw new OtpAttemptsExceeded();
     case 'already_verified':
       throw new Conflict('The verification is already verified.');
+    case 'cancelled':
+      throw new Conflict('The verification was cancelled.');
     case 'expired':
       throw new VerificationExpired();
     case 'no_code':

@@ -16,6 +16,8 @@ export async function requestFallback(deps: SendDeps, id: string, ownerId: strin
   const step = fallbackStep(current);
   if (step === 'already_sent') return current;
   if (step === 'finished') throw new Conflict(`The verification is already ${current.status}.`);
+  // checked before the silent leg is left: a refusal changes nothing
+  if (!allowsSms(current)) throw new Conflict('The workflow of this verification has no sms channel.');
   return leaveSilentLegThenSend(deps, current, 'user_requested', ctx);
 }
 
