@@ -43,6 +43,8 @@ declare module 'oidc-provider' {
     readonly issuer: string;
     Grant: new (properties: { accountId: string; clientId: string }) => Grant;
     Client: { find(clientId: string): Promise<unknown> };
+    /** test/operator/support/standard-operator.ts looks tokens up as a resource server would */
+    AccessToken: { find(token: string): Promise<{ accountId?: string; scope?: string; clientId?: string; jkt?: string } | undefined> };
     callback(): RequestListener;
     pathFor(route: string): string;
     cookieName(type: 'session' | 'interaction' | 'resume'): string;

@@ -32,6 +32,8 @@ export interface TestBrokerOptions {
   sandbox?: false | { faults?: SandboxFaults; sims?: Record<string, string> };
   /** the operators, given the sandbox issuer (default: the sandbox operator for every number) */
   operators?: (sandboxIssuer: string | undefined) => OperatorConfig[];
+  /** runs once the broker's URL is known and before `operators` is read (to start an operator that registers it) */
+  beforeOperators?: (brokerUrl: string) => Promise<void>;
   dataDir?: string;
   /** false: no delivery worker, expiry sweeper or key reload (default: started, as in main.ts) */
   background?: false | BackgroundOptions;
@@ -63,6 +65,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       logger: { warn: () => {}, info: () => {} },
     });
   }
+  await options.beforeOperators?.(url);
   const operators = options.operators ? options.operators(sandbox?.issuer) : sandbox ? [sandboxOperator(sandbox.issuer)] : [];
 
   const config = loadConfig({ DATA_DIR: dataDir, PUBLIC_URL: url, LOG_LEVEL: 'info', SANDBOX: 'on', ...options.env });
