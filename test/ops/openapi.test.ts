@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/app.js';
 import { startBackgroundJobs } from '../../src/background.js';
 import { createChannel } from '../../src/compat/mpass/channels.js';
+import { createTestApplication } from '../support/applications.js';
 import { startTestBroker, verifySilently, type TestBroker } from '../support/broker.js';
 import type { Device, DeviceResponse } from '../support/device.js';
 import { CLOSED_SMS_GATEWAY_ENV, lastCodeFor, startOnWifi, wrongCodeFor } from '../support/sms.js';
@@ -16,15 +17,20 @@ const COMPAT_CLOUDSOFTPHONE_API_KEY = 'csp-key-for-the-openapi-tests-0123456789'
 const METRICS_TOKEN = 'metrics-token-for-the-openapi-tests-012345';
 /** what the notFound handler answers: a described path must never get it */
 const NO_SUCH_ENDPOINT = { status: 404, code: 'NOT_FOUND', message: 'No such endpoint.' };
+/** an application's app: where the device comes back after its checkUrl (issue 14) */
+const DEEP_LINK = 'com.example.app://verified';
 
 describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)', () => {
   let broker: TestBroker;
   let spec: Spec;
+  /** moves the broker's clock (an application's silent leg times out) */
+  let clock = 0;
   beforeAll(async () => {
     // everything switched on, so every route the broker can have is in its route table
     broker = await startTestBroker({
       background: false,
       env: { METRICS: 'on', METRICS_TOKEN, ADMIN_API_KEY, COMPAT_WSO2_API_KEY, COMPAT_CLOUDSOFTPHONE_API_KEY, COMPAT_FACADES: 'cloudsoftphone,mpass,wso2', SMS_LIMIT_PER_PREFIX: '1000/3600', SMS_LIMIT_PER_IP: '1000/3600' },
+      now: () => new Date(Date.now() + clock),
     });
     const res = await broker.device().get(`${broker.url}/openapi.json`);
     expect(res.status).toBe(200);
@@ -134,6 +140,8 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
     const started = await call(impatient, 'POST', `${u}/v1/verifications`, { phoneNumber: '+34600000002', network: 'cellular' });
     await call(impatient, 'POST', `${u}/v1/verifications/${started.json().verificationId}/fallback`, {});
     await call(impatient, 'POST', `${u}/v1/verifications/${started.json().verificationId}/resend`, {});
+    // …and cancels it with its session
+    await call(impatient, 'DELETE', `${u}/v1/verifications/${started.json().verificationId}`);
 
     // WiFi: SMS, a wrong code, the right one
     const laptop = broker.device('127.0.0.60');
@@ -149,6 +157,64 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
     await call(laptop, 'POST', `${u}/v1/verifications`, { phoneNumber: '600000062' });
     await call(laptop, 'GET', `${u}/v1/verifications/vrf_doesnotexist`);
     await call(laptop, 'GET', `${u}/callback?state=forged`);
+
+    // an application's backend, with its key (issue 14): coverage, a start, the device opens checkUrl, the code
+    const app = await createTestApplication(broker, { returnUrlPrefixes: [DEEP_LINK] });
+    const backend = broker.device('127.0.0.70');
+    const fromBackend = (method: string, path: string, body?: unknown) => call(backend, method, `${u}${path}`, body, app.auth);
+    await fromBackend('GET', '/v1/coverage?phoneNumber=%2B34600000002');
+    await fromBackend('GET', '/v1/coverage?phoneNumber=%2B34910000000');
+    await call(anyone, 'GET', `${u}/v1/coverage?phoneNumber=12`);
+    await call(anyone, 'GET', `${u}/v1/coverage?phoneNumber=%2B34600000002`, undefined, { authorization: 'Bearer vbk_not-a-key' });
+    const backendStart = await fromBackend('POST', '/v1/verifications', { phoneNumber: '+34600000002', returnUrl: DEEP_LINK, clientRef: 'order-42', clientIp: '203.0.113.7' });
+    const { verificationId: appId, checkUrl } = backendStart.json();
+    const sim = broker.device('127.0.0.2');
+    const toOperator = await call(sim, 'GET', checkUrl);
+    const { location: back } = await sim.followUntil(toOperator.headers.location!, (n) => n.pathname === '/callback' && n.origin === u);
+    const deepLink = new URL((await call(sim, 'GET', back.href)).headers.location!);
+    expect(deepLink.searchParams.get('status')).toBe('awaiting_completion');
+    await fromBackend('GET', `/v1/verifications/${appId}`);
+    await fromBackend('POST', `/v1/verifications/${appId}/code`, { code: deepLink.searchParams.get('code') });
+    await fromBackend('GET', `/v1/verifications/${appId}`);
+    await call(sim, 'GET', checkUrl);
+    await fromBackend('DELETE', `/v1/verifications/${appId}`);
+    // a session cannot read it; the application cannot read a session's
+    await call(laptop, 'GET', `${u}/v1/verifications/${appId}`);
+    await fromBackend('GET', `/v1/verifications/${id}`);
+    const forged = new URL(checkUrl);
+    forged.searchParams.set('token', 'A'.repeat(43));
+    await call(sim, 'GET', forged.href);
+    // the next channel: the silent leg abandoned, the SMS code checked by the backend
+    const { verificationId: nextId } = (await fromBackend('POST', '/v1/verifications', { phoneNumber: '+34600000071', clientRef: 'order-43' })).json();
+    await call(backend, 'POST', `${u}/v1/verifications/${nextId}/next`, 'next', { ...app.auth, 'content-type': 'text/plain' });
+    await fromBackend('POST', `/v1/verifications/${nextId}/next`, {});
+    await fromBackend('POST', `/v1/verifications/${nextId}/next`, {});
+    await fromBackend('POST', `/v1/verifications/${nextId}/resend`, {});
+    await fromBackend('POST', `/v1/verifications/${nextId}/code`, { code: await lastCodeFor(broker, '+34600000071', backend) });
+    // cancelled by its application, not by another one
+    const { verificationId: cancelId } = (await fromBackend('POST', '/v1/verifications', { phoneNumber: '+34600000072', workflow: [{ channel: 'silent_auth', timeoutSeconds: 120 }] })).json();
+    const other = await createTestApplication(broker);
+    await call(backend, 'DELETE', `${u}/v1/verifications/${cancelId}`, undefined, other.auth);
+    await fromBackend('POST', `/v1/verifications/${cancelId}/fallback`, {});
+    await fromBackend('DELETE', `/v1/verifications/${cancelId}`);
+    await fromBackend('POST', `/v1/verifications/${cancelId}/next`, {});
+    await fromBackend('DELETE', '/v1/verifications/vrf_doesnotexist');
+    // the silent leg past its timeoutSeconds: the checkUrl is gone, the read says why
+    const slow = (await fromBackend('POST', '/v1/verifications', { phoneNumber: '+34600000073', workflow: [{ channel: 'silent_auth', timeoutSeconds: 10 }, { channel: 'sms' }] })).json();
+    clock += 11_000;
+    try {
+      await call(broker.device('127.0.0.2'), 'GET', slow.checkUrl);
+      await fromBackend('GET', `/v1/verifications/${slow.verificationId}`);
+    } finally {
+      clock -= 11_000;
+    }
+    // refused starts: no silent check and no sms (422), a repeated channel (400), a wrong key (401), too many requests (429)
+    await fromBackend('POST', '/v1/verifications', { phoneNumber: '+34600000074', network: 'wifi', workflow: [{ channel: 'silent_auth' }] });
+    await fromBackend('POST', '/v1/verifications', { phoneNumber: '+34600000074', workflow: [{ channel: 'sms' }, { channel: 'sms' }] });
+    await call(backend, 'POST', `${u}/v1/verifications`, { phoneNumber: '+34600000074' }, { authorization: `Bearer ${app.apiKey.slice(0, -1)}x` });
+    const busy = await createTestApplication(broker, { limits: { requestsPerMinute: 1 } });
+    await call(backend, 'GET', `${u}/v1/verifications/${appId}`, undefined, busy.auth);
+    await call(backend, 'GET', `${u}/v1/verifications/${appId}`, undefined, busy.auth);
 
     // admin
     await call(anyone, 'GET', `${u}/v1/webhooks/deliveries`);
@@ -218,6 +284,19 @@ describe('the OpenAPI description (openapi/broker.json, served at /openapi.json)
     expect(answers.length).toBeGreaterThan(50);
     expect(new Set(answers.map((a) => a.res.status)).size).toBeGreaterThan(9);
     expect(problems).toEqual([]);
+    // the backend API's answers (issue 14) were all produced above, so each was checked against its description
+    const seen = new Set(answers.map(({ method, path, res }) => `${method.toUpperCase()} ${templateOf(spec, path)} ${res.status}`));
+    const backendApi = [
+      ...['201', '400', '401', '422'].map((s) => `POST /v1/verifications ${s}`),
+      ...['200', '403', '429'].map((s) => `GET /v1/verifications/{id} ${s}`),
+      ...['200', '403', '404', '409'].map((s) => `DELETE /v1/verifications/{id} ${s}`),
+      ...['202', '409', '415'].map((s) => `POST /v1/verifications/{id}/next ${s}`),
+      ...['302', '404', '409', '410'].map((s) => `GET /v1/verifications/{id}/check ${s}`),
+      ...['200', '400', '401'].map((s) => `GET /v1/coverage ${s}`),
+      'POST /v1/verifications/{id}/code 200',
+      'POST /v1/verifications/{id}/fallback 409',
+    ];
+    expect(backendApi.filter((answer) => !seen.has(answer))).toEqual([]);
   });
 });
 
@@ -249,15 +328,21 @@ describe('the webhooks section', () => {
     const { id } = await startOnWifi(broker, laptop, '+34600000063');
     const wrong = wrongCodeFor(await lastCodeFor(broker, '+34600000063', laptop));
     for (let i = 0; i < 5; i++) await laptop.post(`${broker.url}/v1/verifications/${id}/code`, { code: wrong });
+    // an application's verification, cancelled by its backend: its own webhook URL, with its clientRef
+    const app = await createTestApplication(broker, { webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/app-hooks` });
+    const backend = broker.device('127.0.0.70');
+    const started = await backend.request('POST', `${broker.url}/v1/verifications`, { body: { phoneNumber: '+34600000002', clientRef: 'order-42' }, headers: app.auth });
+    expect((await backend.request('DELETE', `${broker.url}/v1/verifications/${started.json().verificationId}`, { headers: app.auth })).status).toBe(200);
 
     const background = startBackgroundJobs(broker.deps);
     try {
       const deadline = Date.now() + 5000;
-      while (received.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     } finally {
       await background.stop();
     }
-    expect(received.map((r) => JSON.parse(r.body).type).sort()).toEqual(['verification.failed', 'verification.succeeded']);
+    expect(received.map((r) => JSON.parse(r.body).type).sort()).toEqual(['verification.cancelled', 'verification.failed', 'verification.succeeded']);
+    expect(received.map((r) => JSON.parse(r.body).data.clientRef).filter(Boolean)).toEqual(['order-42']);
 
     for (const { headers, body } of received) {
       const event = JSON.parse(body);
