@@ -47,7 +47,7 @@ export async function loadVerification(deps: Pick<BrokerDeps, 'store'>, id: stri
 export async function loadOwnedVerification(deps: Pick<BrokerDeps, 'store'>, id: string, ownerId: string | undefined): Promise<Verification> {
   const verification = await loadVerification(deps, id);
   if (!verification) throw new NotFound('The verification does not exist.');
-  if (!isOwnedBy(verification, ownerId)) throw new PermissionDenied('This verification belongs to another session.');
+  if (!isOwnedBy(verification, ownerId)) throw new PermissionDenied('This verification belongs to another session or application.');
   return verification;
 }
 
