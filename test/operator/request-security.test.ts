@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import * as jose from 'jose';
-import type { OperatorConfig } from '../../src/config/index.js';
+import { ConfigInvalid, loadConfig, type OperatorConfig } from '../../src/config/index.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import type { Device } from '../support/device.js';
 import { NV_SCOPE, startStandardOperator, type Configuration, type StandardOperator } from './support/standard-operator.js';
@@ -328,5 +328,20 @@ describe('signed, pushed and sender-constrained requests (JAR, PAR, DPoP)', () =
       expect(call.headers.authorization).toMatch(/^Bearer /);
       expect(call.headers.dpop).toBeUndefined();
     });
+  });
+
+  it('refuses at start an operator without discovery that asks for PAR but names no PAR endpoint', () => {
+    const operator = {
+      id: 'no-discovery',
+      issuer: 'https://op.example',
+      clientId: 'c',
+      apiRoot: 'https://op.example/camara',
+      prefixes: ['+34'],
+      par: true,
+      metadata: { issuer: 'https://op.example', authorization_endpoint: 'https://op.example/auth', token_endpoint: 'https://op.example/token' },
+    };
+    const load = () => loadConfig({ DATA_DIR: '/tmp/broker-config-test', BROKER_CONFIG: 'ops.json' }, { readFile: () => JSON.stringify({ operators: [operator] }) });
+    expect(load).toThrow(ConfigInvalid);
+    expect(() => load()).toThrow(/pushed_authorization_request_endpoint/);
   });
 });
