@@ -39,10 +39,30 @@ export const operatorSchema = z
       .optional(),
     /** expect an ID token at the token endpoint (Vonage's Number Verification does not issue one) */
     idToken: z.boolean().default(true),
+    // ── Signed, pushed and sender-constrained requests (issue 16) ──
+    // optional rather than defaulted (off when absent), so operator objects built in code need not name them
+    /**
+     * sign the authorization request (JAR, RFC 9101) the CAMARA way: a request object with every parameter, and
+     * scope, response_type, client_id and redirect_uri repeated in plain; also on when the operator's metadata
+     * says require_signed_request_object
+     */
+    requestObject: z.boolean().optional(),
+    /** push the authorization request (PAR, RFC 9126); also on when the operator's metadata says require_pushed_authorization_requests */
+    par: z.boolean().optional(),
+    /** ask for DPoP-bound access tokens (RFC 9449) and prove possession on the Number Verification call */
+    dpop: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkRequestSecurity);
 
 export type OperatorConfig = z.output<typeof operatorSchema>;
+
+/** PAR needs the operator's pushed_authorization_request_endpoint: without discovery, `metadata` must name it. */
+function checkRequestSecurity(op: { par?: boolean; metadata?: object }, ctx: z.RefinementCtx): void {
+  if (op.par && op.metadata && !('pushed_authorization_request_endpoint' in op.metadata)) {
+    ctx.addIssue({ code: 'custom', path: ['par'], message: 'par needs metadata.pushed_authorization_request_endpoint (this operator has no discovery)' });
+  }
+}
 
 export const brokerFileSchema = z
   .object({ operators: z.array(operatorSchema).default([]), applications: z.array(applicationSchema).default([]) })

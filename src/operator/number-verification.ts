@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OperatorConfig } from '../config/index.js';
+import { dpopProof, type DPoPKey } from './dpop.js';
 import { OperatorFailure } from './failure.js';
 import { ResponseTooLarge, type LeanHttp, type LeanRequest, type LeanResponse } from './lean-http.js';
 
@@ -9,22 +10,27 @@ import { ResponseTooLarge, type LeanHttp, type LeanRequest, type LeanResponse } 
  * - mode `verify`: POST {apiRoot}{version}/verify with exactly one of phoneNumber or hashedPhoneNumber
  *   (lowercase hex SHA-256 of +E164) and read devicePhoneNumberVerified.
  * - mode `device-phone-number`: GET {apiRoot}{version}/device-phone-number; the broker compares.
+ * - A DPoP-bound token (`dpop`, RFC 9449) goes as `Authorization: DPoP <token>` with a fresh proof; when the
+ *   operator answers 401 `use_dpop_nonce` with a DPoP-Nonce, the call is made once more with that nonce.
  * - Errors: CAMARA {status, code, message}; Orange's numeric {code, message, description} too.
- * @see CAMARA Number Verification v2.1.0, /verify and /device-phone-number
+ * @see CAMARA Number Verification v2.1.0, /verify and /device-phone-number; RFC 9449 §7, §9
  */
 export async function isNumberOnDevice(
   http: LeanHttp,
   operator: OperatorConfig,
-  input: { accessToken: string; phoneNumber: string; correlator: string; timeoutMs: number },
+  input: { accessToken: string; dpop?: DPoPKey; phoneNumber: string; correlator: string; timeoutMs: number },
 ): Promise<boolean> {
   const base = `${operator.apiRoot}${operator.apiVersionPath}`;
-  const headers = { authorization: `Bearer ${input.accessToken}`, 'x-correlator': input.correlator, accept: 'application/json' };
+  const url = operator.mode === 'verify' ? `${base}/verify` : `${base}/device-phone-number`;
+  const headers = { 'x-correlator': input.correlator, accept: 'application/json' };
   const request: LeanRequest =
     operator.mode === 'verify'
       ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(verifyBody(operator, input.phoneNumber)), timeoutMs: input.timeoutMs }
       : { method: 'GET', headers, timeoutMs: input.timeoutMs };
 
-  const response = await callOperator(http, operator.mode === 'verify' ? `${base}/verify` : `${base}/device-phone-number`, request);
+  let response = await callOperator(http, url, await authorized(request, url, input));
+  const nonce = input.dpop && dpopNonceAsked(response);
+  if (nonce) response = await callOperator(http, url, await authorized(request, url, input, nonce));
   const data = parseJson(response.body);
   if (response.status !== 200) throw failureFromResponse(response.status, data);
 
@@ -40,6 +46,27 @@ export async function isNumberOnDevice(
 
 export function hashPhoneNumber(phoneNumber: string): string {
   return createHash('sha256').update(phoneNumber).digest('hex');
+}
+
+/** the request with its credentials: a bearer token, or a DPoP-bound token and its proof */
+async function authorized(request: LeanRequest, url: string, input: { accessToken: string; dpop?: DPoPKey }, nonce?: string): Promise<LeanRequest> {
+  if (!input.dpop) return { ...request, headers: { ...request.headers, authorization: `Bearer ${input.accessToken}` } };
+  const proof = await dpopProof(input.dpop, { method: request.method, url, accessToken: input.accessToken, nonce });
+  return { ...request, headers: { ...request.headers, authorization: `DPoP ${input.accessToken}`, dpop: proof } };
+}
+
+/** RFC 9449 §9: a 401 whose WWW-Authenticate says use_dpop_nonce and that hands a DPoP-Nonce: that nonce */
+function dpopNonceAsked(response: LeanResponse): string | undefined {
+  if (response.status !== 401) return undefined;
+  const challenge = headerOf(response, 'www-authenticate');
+  // the challenge may list other schemes (Bearer) before DPoP's
+  if (!challenge || !/error="?use_dpop_nonce"?/i.test(challenge)) return undefined;
+  return headerOf(response, 'dpop-nonce');
+}
+
+function headerOf(response: LeanResponse, name: string): string | undefined {
+  for (let i = 0; i < response.rawHeaders.length; i += 2) if (response.rawHeaders[i].toLowerCase() === name) return response.rawHeaders[i + 1];
+  return undefined;
 }
 
 function verifyBody(operator: OperatorConfig, phoneNumber: string) {

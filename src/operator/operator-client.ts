@@ -5,7 +5,9 @@ import type { OperatorConfig } from '../config/index.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
+import { buildOperatorAuthorizationUrl } from './authorization-url.js';
 import { clientAuthFor } from './client-auth.js';
+import { newDPoPKey, type DPoPKey } from './dpop.js';
 import { OperatorFailure } from './failure.js';
 import { LeanHttp } from './lean-http.js';
 import { isNumberOnDevice } from './number-verification.js';
@@ -27,6 +29,12 @@ export type DiscoveryState = 'not_loaded' | 'loading' | 'loaded' | 'failed';
 
 export type { OperatorAuthState } from './authorization-request.js';
 
+/** What the token endpoint gave; `dpop`: bound to the broker's DPoP key (RFC 9449), so calls carry a proof. */
+export interface OperatorAccessToken {
+  value: string;
+  dpop: boolean;
+}
+
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
 
 /**
@@ -43,6 +51,8 @@ export class OperatorClient {
   private readonly configurations = new Map<string, Promise<client.Configuration>>();
   private readonly discoveryStates = new Map<string, DiscoveryState>();
   private readonly http = new LeanHttp();
+  /** one DPoP key per operator for this process (dpop.ts says why that is enough) */
+  private readonly dpopKeys = new Map<string, Promise<DPoPKey>>();
 
   constructor(private readonly deps: OperatorClientDeps) {}
 
@@ -90,28 +100,39 @@ export class OperatorClient {
    * Failures are OperatorFailure: invalid_operator_response, operator_timeout, operator_unavailable or
    * token_exchange_failed.
    */
-  async completeAuthorization(operator: OperatorConfig, callbackQuery: URLSearchParams, authState: OperatorAuthState): Promise<string> {
+  async completeAuthorization(operator: OperatorConfig, callbackQuery: URLSearchParams, authState: OperatorAuthState): Promise<OperatorAccessToken> {
     const config = await this.configuration(operator);
     const currentUrl = new URL(this.deps.redirectUri);
     currentUrl.search = callbackQuery.toString();
     try {
+      // with `dpop`, openid-client adds the proof and retries once on use_dpop_nonce
+      const dpop = operator.dpop ? await this.dpopKey(operator, config) : undefined;
       const tokens = await this.timed(operator, 'token', () =>
-        client.authorizationCodeGrant(config, currentUrl, {
-          pkceCodeVerifier: authState.codeVerifier,
-          expectedState: authState.state,
-          ...(operator.idToken ? { expectedNonce: authState.nonce, idTokenExpected: true } : {}),
-        }),
+        client.authorizationCodeGrant(
+          config,
+          currentUrl,
+          {
+            pkceCodeVerifier: authState.codeVerifier,
+            expectedState: authState.state,
+            ...(operator.idToken ? { expectedNonce: authState.nonce, idTokenExpected: true } : {}),
+          },
+          undefined,
+          dpop && { DPoP: dpop.handle },
+        ),
       );
-      return tokens.access_token;
+      // an operator without DPoP support answers with a bearer token (CAMARA allows it): it is then used as one
+      return { value: tokens.access_token, dpop: Boolean(dpop) && tokens.token_type?.toLowerCase() === 'dpop' };
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
     }
   }
 
-  async isNumberOnDevice(operator: OperatorConfig, accessToken: string, phoneNumber: string, correlator: string): Promise<boolean> {
+  async isNumberOnDevice(operator: OperatorConfig, accessToken: OperatorAccessToken, phoneNumber: string, correlator: string): Promise<boolean> {
+    const dpop = accessToken.dpop ? await this.dpopKeys.get(operator.id) : undefined;
     return this.timed(operator, 'verify', () =>
       isNumberOnDevice(this.http, operator, {
-        accessToken,
+        accessToken: accessToken.value,
+        dpop,
         phoneNumber,
         correlator,
         timeoutMs: this.timeoutMs(operator),
@@ -124,9 +145,24 @@ export class OperatorClient {
     this.http.close();
   }
 
+  /** plain, signed (JAR) or pushed (PAR), as the operator's configuration and metadata ask (authorization-url.ts) */
   private async buildAuthorizationUrl(operator: OperatorConfig, phoneNumber: string, auth: Pick<OperatorAuthState, 'state' | 'nonce' | 'codeVerifier'>): Promise<URL> {
     const config = await this.configuration(operator);
-    return client.buildAuthorizationUrl(config, authorizationParams(operator, { redirectUri: this.deps.redirectUri, phoneNumber, auth }));
+    const params = authorizationParams(operator, { redirectUri: this.deps.redirectUri, phoneNumber, auth });
+    try {
+      return await buildOperatorAuthorizationUrl(config, operator, params, () => this.signingKey(operator));
+    } catch (err) {
+      throw toOperatorFailure(err, 'operator_unavailable');
+    }
+  }
+
+  private dpopKey(operator: OperatorConfig, config: client.Configuration): Promise<DPoPKey> {
+    let key = this.dpopKeys.get(operator.id);
+    if (!key) {
+      key = newDPoPKey(config);
+      this.dpopKeys.set(operator.id, key);
+    }
+    return key;
   }
 
   private timeoutMs(operator: OperatorConfig): number {

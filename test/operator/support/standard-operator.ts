@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -31,6 +31,11 @@ export interface StandardOperatorOptions {
   signingAlgs?: Array<'RS256' | 'PS256' | 'ES256'>;
   /** more oidc-provider configuration: features, clientAuthMethods, enabledJWA… (merged over the defaults) */
   configure?: (defaults: Configuration) => Configuration;
+  /**
+   * Number Verification checks DPoP as a resource server does (RFC 9449 §7): only DPoP-bound tokens, presented
+   * as `Authorization: DPoP` with a valid proof; `nonce`: proofs must carry this nonce (use_dpop_nonce otherwise)
+   */
+  verifyDpop?: boolean | { nonce: string };
 }
 
 export interface RecordedRequest {
@@ -83,6 +88,7 @@ export async function startStandardOperator(options: StandardOperatorOptions): P
   const provider = new Provider(issuer, options.configure ? options.configure(defaults) : defaults);
 
   const requests: RecordedRequest[] = [];
+  const seenJtis = new Set<string>();
   const app = express();
   app.use((req, _res, next) => {
     const chunks: Buffer[] = [];
@@ -113,6 +119,15 @@ export async function startStandardOperator(options: StandardOperatorOptions): P
       res.status(401).json({ status: 401, code: 'UNAUTHENTICATED', message: 'Request not authenticated due to missing, invalid, or expired credentials.' });
       return;
     }
+    if (options.verifyDpop) {
+      const nonce = typeof options.verifyDpop === 'object' ? options.verifyDpop.nonce : undefined;
+      const refused = await checkDpop(req, token!, found.jkt, { htu: `${origin}${req.path}`, nonce, seenJtis });
+      if (refused) {
+        if (refused === 'use_dpop_nonce') res.set('dpop-nonce', nonce);
+        res.status(401).set('www-authenticate', `DPoP error="${refused}", algs="ES256 PS256"`).json({ status: 401, code: 'UNAUTHENTICATED', message: refused });
+        return;
+      }
+    }
     res.json({ devicePhoneNumberVerified: req.body?.phoneNumber === found.accountId });
   });
   app.use(issuerPath, provider.callback());
@@ -130,6 +145,35 @@ export async function startStandardOperator(options: StandardOperatorOptions): P
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * A resource server's DPoP check (RFC 9449 §4.3, §7.1): the DPoP scheme with one proof; typ dpop+jwt, an
+ * asymmetric alg and a public `jwk` that signed it and whose thumbprint is the token's jkt; htm, htu, ath, iat
+ * within a minute, a jti never seen before, and the nonce when one is required. Returns the error, if any.
+ */
+async function checkDpop(
+  req: express.Request,
+  token: string,
+  jkt: string | undefined,
+  expected: { htu: string; nonce?: string; seenJtis: Set<string> },
+): Promise<'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce' | undefined> {
+  const proof = req.headers.dpop;
+  if (!/^DPoP /.test(req.get('authorization') ?? '') || !jkt) return 'invalid_token';
+  if (typeof proof !== 'string') return 'invalid_dpop_proof';
+  try {
+    const { payload, protectedHeader } = await jose.jwtVerify(proof, jose.EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'] });
+    const ath = createHash('sha256').update(token).digest('base64url');
+    const fresh = typeof payload.iat === 'number' && Math.abs(Date.now() / 1000 - payload.iat) <= 60;
+    if ((await jose.calculateJwkThumbprint(protectedHeader.jwk!)) !== jkt) return 'invalid_token';
+    if (payload.htm !== req.method || payload.htu !== expected.htu || payload.ath !== ath || !fresh) return 'invalid_dpop_proof';
+    if (typeof payload.jti !== 'string' || expected.seenJtis.has(payload.jti)) return 'invalid_dpop_proof';
+    expected.seenJtis.add(payload.jti);
+    if (expected.nonce && payload.nonce !== expected.nonce) return 'use_dpop_nonce';
+    return undefined;
+  } catch {
+    return 'invalid_dpop_proof';
+  }
 }
 
 async function privateJwk(alg: 'RS256' | 'PS256' | 'ES256'): Promise<jose.JWK> {
