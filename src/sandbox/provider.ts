@@ -77,6 +77,7 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
     fetch: createClientJwksFetch(clients.map((client) => client.jwksUri)),
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+      ClientCredentials: ACCESS_TOKEN_TTL_SECONDS,
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 300,
