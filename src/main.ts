@@ -39,7 +39,8 @@ async function main(): Promise<void> {
       clients: [{ clientId: SANDBOX_CLIENT_ID, jwksUri: `${config.publicUrl}/.well-known/jwks.json`, redirectUris: [`${config.publicUrl}/callback`] }],
       sims: config.sandbox.sims,
       faults: { delayMs: config.sandbox.faults.delayMs, failStatus: config.sandbox.faults.failStatus },
-      logger: { warn: (m) => logger.warn(m), info: (m) => logger.info(m) },
+      lines: config.sandbox.lines,
+      logger: { warn: (m) => logger.warn(m), info: (m) => logger.info(m), print: (text) => void process.stdout.write(`${text}\n`) },
     });
     // the sandbox serves only numbers no other operator's prefix matches (routeToOperator)
     operators.push(sandboxOperator(sandbox.issuer));

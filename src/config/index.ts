@@ -49,6 +49,8 @@ export interface Config {
     sims: Record<string, string>;
     faults: { delayMs: number; failStatus?: number };
     showCodes: boolean;
+    /** the sandbox's SIM Swap and Number Recycling answers (SANDBOX_SIM_SWAPS, SANDBOX_RECYCLED) */
+    lines: { simSwaps: Record<string, number>; recycledNumbers: Record<string, string> };
   };
   /** operators from BROKER_CONFIG; when empty and the sandbox is on, main adds the sandbox operator */
   operators: OperatorConfig[];
@@ -150,6 +152,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
       sims: env.SANDBOX_SIMS,
       faults: { delayMs: env.SANDBOX_FAULT_DELAY_MS, failStatus: env.SANDBOX_FAULT_STATUS },
       showCodes: env.SANDBOX_SHOW_CODES,
+      lines: { simSwaps: env.SANDBOX_SIM_SWAPS, recycledNumbers: env.SANDBOX_RECYCLED },
     },
     operators,
     sessionTokens: { ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS },

@@ -5,11 +5,15 @@ import type Provider from 'oidc-provider';
 import { injectFaults } from './faults.js';
 import { forgetEarlierLogin } from './fresh-login.js';
 import { createInteractionRouter } from './interactions.js';
+import { createNumberRecyclingRouter, NUMBER_RECYCLING_PATH } from './number-recycling.js';
 import { createNumberVerificationRouter } from './number-verification.js';
+import { createOtpSmsRouter, OTP_SMS_PATH } from './one-time-password-sms.js';
+import type { OtpAuthentications } from './otp-authentications.js';
 import type { SandboxSettings } from './settings.js';
 import { stripPromptNone } from './prompt-none.js';
 import { NUMBER_VERIFICATION_PATH } from './resource-server.js';
 import { createSimPickerRouter } from './sim-picker.js';
+import { createSimSwapRouter, SIM_SWAP_PATH } from './sim-swap.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export interface SandboxAppDependencies {
@@ -17,11 +21,13 @@ export interface SandboxAppDependencies {
   provider: Provider;
   keys: SigningKeys;
   settings: SandboxSettings;
+  /** the One Time Password SMS API's codes, shared with `RunningSandbox.sentSms` */
+  authentications: OtpAuthentications;
 }
 
 /** Builds the sandbox's HTTP app; it never listens (see `startSandboxOperator`). */
-export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAppDependencies): Express {
-  const { sims, faults, logger, clients } = settings;
+export function createSandboxApp({ issuer, provider, keys, settings, authentications }: SandboxAppDependencies): Express {
+  const { sims, faults, logger, clients, lines } = settings;
   // the sample pages that may be linked back to: the origins of the clients' redirect URIs (the broker)
   const sampleOrigins = [...new Set(clients.flatMap((c) => c.redirectUris.map((uri) => new URL(uri).origin)))];
   const app = express();
@@ -34,6 +40,9 @@ export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAp
   app.use(createSimPickerRouter({ issuer, sims, sampleOrigins }));                      // GET, POST /sim
   app.use(createInteractionRouter({ provider, sims, logger }));                        // GET /interaction/:uid
   app.use(NUMBER_VERIFICATION_PATH, createNumberVerificationRouter({ issuer, keys, faults })); // POST /verify, GET /device-phone-number
+  app.use(SIM_SWAP_PATH, createSimSwapRouter({ issuer, keys, faults, lines }));               // POST /retrieve-date, /check
+  app.use(NUMBER_RECYCLING_PATH, createNumberRecyclingRouter({ issuer, keys, faults, lines })); // POST /check
+  app.use(OTP_SMS_PATH, createOtpSmsRouter({ issuer, keys, faults, lines, logger, authentications })); // POST /send-code, /validate-code
   app.get([authorization, `${authorization}/:uid`], forgetEarlierLogin(provider.cookieName('session')));
   app.get(authorization, stripPromptNone);
   app.post(provider.pathFor('token'), injectFaults(faults, 'token'));

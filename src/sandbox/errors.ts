@@ -1,14 +1,25 @@
-// One error hierarchy for the Number Verification API and one serializer, so every error leaves the
+// One error hierarchy for the sandbox's CAMARA APIs and one serializer, so every error leaves the
 // sandbox in the CAMARA ErrorInfo shape `{ status, code, message }`.
 import type { ErrorRequestHandler, Response } from 'express';
 
 /** The CAMARA error codes the sandbox answers with. */
 export type CamaraErrorCode =
   | 'INVALID_ARGUMENT'
+  | 'OUT_OF_RANGE'
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
   | 'NUMBER_VERIFICATION.USER_NOT_AUTHENTICATED_BY_MOBILE_NETWORK'
   | 'NOT_FOUND'
+  | 'IDENTIFIER_NOT_FOUND'
+  | 'MISSING_IDENTIFIER'
+  | 'UNNECESSARY_IDENTIFIER'
+  | 'SERVICE_NOT_APPLICABLE'
+  | 'ONE_TIME_PASSWORD_SMS.INVALID_OTP'
+  | 'ONE_TIME_PASSWORD_SMS.VERIFICATION_EXPIRED'
+  | 'ONE_TIME_PASSWORD_SMS.VERIFICATION_FAILED'
+  | 'ONE_TIME_PASSWORD_SMS.MAX_OTP_CODES_EXCEEDED'
+  | 'ONE_TIME_PASSWORD_SMS.PHONE_NUMBER_NOT_ALLOWED'
+  | 'ONE_TIME_PASSWORD_SMS.PHONE_NUMBER_BLOCKED'
   | 'INTERNAL'
   | 'NOT_IMPLEMENTED'
   | 'BAD_GATEWAY'
@@ -67,6 +78,77 @@ export class NotFound extends CamaraError {
   }
 }
 
+// SIM Swap and Number Recycling: who the call is about (messages as in each spec's examples, which word the
+// subject "device" in SIM Swap and "phone number" in Number Recycling; the caller passes its wording).
+
+export class OutOfRange extends CamaraError {
+  constructor(message = 'Client specified an invalid range.') {
+    super(400, 'OUT_OF_RANGE', message);
+  }
+}
+
+export class IdentifierNotFound extends CamaraError {
+  constructor() {
+    super(404, 'IDENTIFIER_NOT_FOUND', 'Phone number not found.');
+  }
+}
+
+export class MissingIdentifier extends CamaraError {
+  constructor(message: string) {
+    super(422, 'MISSING_IDENTIFIER', message);
+  }
+}
+
+export class UnnecessaryIdentifier extends CamaraError {
+  constructor(message: string) {
+    super(422, 'UNNECESSARY_IDENTIFIER', message);
+  }
+}
+
+export class ServiceNotApplicable extends CamaraError {
+  constructor(message: string) {
+    super(422, 'SERVICE_NOT_APPLICABLE', message);
+  }
+}
+
+// One Time Password SMS v1.1.1 (messages verbatim from its ValidateCodeBadRequestError400 and SendCodeForbiddenError403)
+
+export class InvalidOtp extends CamaraError {
+  constructor() {
+    super(400, 'ONE_TIME_PASSWORD_SMS.INVALID_OTP', 'The provided OTP is not valid for this authenticationId');
+  }
+}
+
+export class OtpVerificationExpired extends CamaraError {
+  constructor() {
+    super(400, 'ONE_TIME_PASSWORD_SMS.VERIFICATION_EXPIRED', 'The authenticationId is no longer valid');
+  }
+}
+
+export class OtpVerificationFailed extends CamaraError {
+  constructor() {
+    super(400, 'ONE_TIME_PASSWORD_SMS.VERIFICATION_FAILED', 'The maximum number of attempts for this authenticationId was exceeded without providing a valid OTP');
+  }
+}
+
+export class MaxOtpCodesExceeded extends CamaraError {
+  constructor() {
+    super(403, 'ONE_TIME_PASSWORD_SMS.MAX_OTP_CODES_EXCEEDED', 'Too many OTPs have been requested for this MSISDN. Try later.');
+  }
+}
+
+export class PhoneNumberNotAllowed extends CamaraError {
+  constructor() {
+    super(403, 'ONE_TIME_PASSWORD_SMS.PHONE_NUMBER_NOT_ALLOWED', "Phone_number can't receive an SMS due to business reasons in the operator.");
+  }
+}
+
+export class PhoneNumberBlocked extends CamaraError {
+  constructor() {
+    super(403, 'ONE_TIME_PASSWORD_SMS.PHONE_NUMBER_BLOCKED', 'Phone_number is blocked to receive SMS due to any blocking business reason in the operator.');
+  }
+}
+
 /** A server-side failure: a real one (500) or one injected by `faults.failStatus`. */
 export class ServerFailure extends CamaraError {
   constructor(status = 500) {
@@ -90,7 +172,7 @@ export function sendCamaraError(res: Response, error: CamaraError): void {
 }
 
 /**
- * The last handler of the Number Verification router. A 4xx from Express's body reader (too large,
+ * The last handler of each API router. A 4xx from Express's body reader (too large,
  * bad charset) is the client's invalid argument; anything else that is not a CamaraError is a bug and
  * becomes a 500 that says nothing about its cause.
  */

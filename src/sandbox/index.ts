@@ -6,6 +6,9 @@ export type {
   RunningSandbox,
   SandboxClient,
   SandboxFaults,
+  SandboxLineOptions,
   SandboxLogger,
   SandboxOptions,
+  SandboxOtpSmsOptions,
+  SandboxSms,
 } from './options.js';

@@ -8,7 +8,7 @@ import { identifyDevice } from './device.js';
 import type { SandboxLogger } from './options.js';
 import { maskPhoneNumber } from './phone-number.js';
 import { INTERACTION_PATH } from './provider.js';
-import { NETWORK_AUTHENTICATION_AMR, NUMBER_VERIFICATION_SCOPES, numberVerificationResource } from './resource-server.js';
+import { NETWORK_AUTHENTICATION_AMR, API_SCOPES, apiResource } from './resource-server.js';
 
 interface InteractionDependencies {
   provider: Provider;
@@ -50,13 +50,13 @@ export function createInteractionRouter({ provider, sims, logger }: InteractionD
   return router;
 }
 
-/** Grants what was asked for, limited to what the sandbox knows: `openid` and the Number Verification scopes. */
+/** Grants what was asked for, limited to what the sandbox knows: `openid` and its APIs' scopes. */
 async function grantRequestedScopes(provider: Provider, interaction: Interaction, accountId: string): Promise<string> {
   const requested = new Set(String(interaction.params.scope ?? '').split(' '));
   const grant = new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
   if (requested.has('openid')) grant.addOIDCScope('openid');
-  const apiScopes = NUMBER_VERIFICATION_SCOPES.filter((scope) => requested.has(scope));
-  if (apiScopes.length > 0) grant.addResourceScope(numberVerificationResource(provider.issuer), apiScopes.join(' '));
+  const apiScopes = API_SCOPES.filter((scope) => requested.has(scope));
+  if (apiScopes.length > 0) grant.addResourceScope(apiResource(provider.issuer), apiScopes.join(' '));
   return grant.save();
 }
 

@@ -1,11 +1,12 @@
 // The CAMARA Number Verification API v2, mounted at `{apiRoot}/number-verification/v2` where the
 // apiRoot is the sandbox's issuer URL.
-import express, { Router } from 'express';
+import { Router } from 'express';
 
 import { authorizeApiCall, type ApiAccessDependencies } from './api-access.js';
 import { handleCorrelator } from './correlator.js';
 import { handleCamaraErrors, NotFound } from './errors.js';
 import { injectFaults } from './faults.js';
+import { readBodyAsText } from './json-body.js';
 import type { SandboxSettings } from './settings.js';
 import { SCOPES_ALLOWING_DEVICE_PHONE_NUMBER, SCOPES_ALLOWING_VERIFY } from './resource-server.js';
 import { matchesSubscriber, parseVerifyRequest } from './verify-request.js';
@@ -13,9 +14,6 @@ import { matchesSubscriber, parseVerifyRequest } from './verify-request.js';
 interface NumberVerificationDependencies extends ApiAccessDependencies {
   faults: SandboxSettings['faults'];
 }
-
-// any content type is read as text, so a body that is not JSON gets CAMARA's 400 rather than a silent `{}`
-const readBodyAsText = express.text({ type: () => true, limit: '16kb' });
 
 /**
  * `POST /verify` answers `{ devicePhoneNumberVerified }`; `GET /device-phone-number` answers

@@ -10,6 +10,7 @@ declare module 'oidc-provider' {
   export interface ProviderContext {
     oidc: {
       entities: { AuthorizationCode?: { amr?: string[] } };
+      params?: Record<string, unknown>;
     };
   }
 

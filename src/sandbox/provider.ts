@@ -6,7 +6,7 @@ import Provider, { errors, type ProviderContext, type Token } from 'oidc-provide
 import { createClientJwksFetch } from './client-jwks-fetch.js';
 import { createProviderStore } from './provider-store.js';
 import type { SandboxClient } from './options.js';
-import { NUMBER_VERIFICATION_SCOPES, numberVerificationResource } from './resource-server.js';
+import { API_SCOPES, apiResource, TWO_LEGGED_SCOPES } from './resource-server.js';
 import { SIGNING_ALG, type SigningKeys } from './signing-keys.js';
 
 /** Where oidc-provider sends the browser to log in; `interactions.ts` answers there without any UI. */
@@ -21,8 +21,10 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
  *   issuer or the token endpoint URL (the CAMARA profile sends the latter);
  * - PKCE is required for every client (`S256` is the only method oidc-provider 9 supports);
  * - the authorization response carries `iss` (RFC 9207, advertised in discovery);
- * - access tokens are JWTs for the one resource server, the Number Verification API, carrying the
- *   subscriber's `phone_number` and the `amr` of the authentication.
+ * - access tokens are JWTs for the one resource server, the sandbox's APIs at the apiRoot; a 3-legged one
+ *   (authorization code) carries the subscriber's `phone_number` and the `amr` of the authentication;
+ * - a 2-legged one (client credentials, RFC 6749 §4.4) names no subscriber and may carry only the scopes of
+ *   the APIs that take a `phoneNumber` (SIM Swap, Number Recycling, One Time Password SMS).
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636 PKCE
  * @see https://www.rfc-editor.org/rfc/rfc9207 Authorization Server Issuer Identification
@@ -30,7 +32,7 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
  * @see https://github.com/camaraproject/IdentityAndConsentManagement CAMARA Security and Interoperability Profile
  */
 export function createProvider(issuer: string, clients: readonly SandboxClient[], keys: SigningKeys): Provider {
-  const resource = numberVerificationResource(issuer);
+  const resource = apiResource(issuer);
   return new Provider(issuer, {
     adapter: createProviderStore(),
     clients: clients.map(toClientMetadata),
@@ -43,14 +45,18 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, indicator: string) => {
+        getResourceServerInfo: (ctx: ProviderContext, indicator: string) => {
           if (indicator !== resource) throw new errors.InvalidTarget();
+          // oidc-provider keeps only the requested scopes the resource server lists: a client credentials
+          // token asking for Number Verification gets no such scope
+          const twoLegged = ctx.oidc.params?.grant_type === 'client_credentials';
           return {
-            scope: NUMBER_VERIFICATION_SCOPES.join(' '),
+            scope: (twoLegged ? TWO_LEGGED_SCOPES : API_SCOPES).join(' '),
             audience: resource,
             accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
             accessTokenFormat: 'jwt',
@@ -71,6 +77,7 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
     fetch: createClientJwksFetch(clients.map((client) => client.jwksUri)),
     ttl: {
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+      ClientCredentials: ACCESS_TOKEN_TTL_SECONDS,
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 300,
@@ -86,7 +93,7 @@ function toClientMetadata(client: SandboxClient): Record<string, unknown> {
     jwks_uri: client.jwksUri,
     redirect_uris: client.redirectUris,
     token_endpoint_auth_method: 'private_key_jwt',
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'client_credentials'],
     response_types: ['code'],
   };
 }

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 
 import { normaliseAddress } from './device.js';
+import { checkLines, type LineSettings } from './lines.js';
 import type { FaultyEndpoint, SandboxClient, SandboxFaults, SandboxLogger, SandboxOptions } from './options.js';
 import { isE164PhoneNumber } from './phone-number.js';
 
@@ -14,24 +15,29 @@ export interface SandboxSettings {
   clients: SandboxClient[];
   sims: ReadonlyMap<string, string>;
   faults: Required<Pick<SandboxFaults, 'endpoints'>> & Omit<SandboxFaults, 'endpoints'>;
-  logger: SandboxLogger;
+  logger: SandboxLogger & Required<Pick<SandboxLogger, 'print'>>;
+  lines: LineSettings;
 }
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_FAULTY_ENDPOINTS: FaultyEndpoint[] = ['verify', 'device-phone-number'];
-const FAULTY_ENDPOINTS: readonly FaultyEndpoint[] = ['token', 'verify', 'device-phone-number'];
+const FAULTY_ENDPOINTS: readonly FaultyEndpoint[] = ['token', 'verify', 'device-phone-number', 'sim-swap', 'number-recycling', 'one-time-password-sms'];
 
 /** Applies defaults and throws a `TypeError` naming the first bad option. */
 export function resolveSandboxSettings(options: SandboxOptions): SandboxSettings {
   const host = options.host ?? DEFAULT_HOST;
+  const sims = checkSims(options.sims);
+  const logger: SandboxLogger = options.logger ?? console;
   return {
     port: checkPort(options.port),
     host,
     publicHost: options.publicHost ?? issuerHostFor(host),
     clients: checkClients(options.clients),
-    sims: checkSims(options.sims),
+    sims,
     faults: checkFaults(options.faults ?? {}),
-    logger: options.logger ?? console,
+    // a given logger without `print` shows no SMS (tests read them with sentSms); the console default does
+    logger: { warn: logger.warn.bind(logger), info: logger.info.bind(logger), print: logger.print?.bind(logger) ?? (logger === console ? console.log : () => {}) },
+    lines: checkLines(options.lines ?? {}, sims.values(), new Date()),
   };
 }
 

@@ -1,4 +1,5 @@
 import { InvalidArgument } from './errors.js';
+import { parseJsonObject } from './json-body.js';
 import { hashPhoneNumber, isE164PhoneNumber } from './phone-number.js';
 
 /** The number a `/verify` request asks about: in plain text, or as a lowercase SHA-256 hex hash. */
@@ -41,15 +42,4 @@ export function matchesSubscriber(request: NumberToVerify, subscriberPhoneNumber
   return 'phoneNumber' in request
     ? request.phoneNumber === subscriberPhoneNumber
     : request.hashedPhoneNumber === hashPhoneNumber(subscriberPhoneNumber);
-}
-
-function parseJsonObject(rawBody: string): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    throw new InvalidArgument('The request body is not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidArgument('The request body must be a JSON object');
-  return body as Record<string, unknown>;
 }

@@ -10,7 +10,7 @@ import { loadConfig, type Env, type OperatorConfig } from '../../src/config/inde
 import type { BrokerDeps } from '../../src/deps.js';
 import { createLogger } from '../../src/logging.js';
 import { sandboxOperator, SANDBOX_CLIENT_ID } from '../../src/operator/sandbox-operator.js';
-import { startSandboxOperator, type RunningSandbox, type SandboxFaults } from '../../src/sandbox/index.js';
+import { startSandboxOperator, type RunningSandbox, type SandboxFaults, type SandboxLineOptions } from '../../src/sandbox/index.js';
 import { Device } from './device.js';
 
 export const SIMS = { '127.0.0.2': '+34600000002', '127.0.0.3': '+34600000003' };
@@ -29,7 +29,7 @@ export interface TestBroker {
 export interface TestBrokerOptions {
   env?: Env;
   /** false: no sandbox operator */
-  sandbox?: false | { faults?: SandboxFaults; sims?: Record<string, string> };
+  sandbox?: false | { faults?: SandboxFaults; sims?: Record<string, string>; lines?: SandboxLineOptions };
   /** the operators, given the sandbox issuer (default: the sandbox operator for every number) */
   operators?: (sandboxIssuer: string | undefined) => OperatorConfig[];
   /** runs once the broker's URL is known and before `operators` is read (to start an operator that registers it) */
@@ -62,6 +62,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       clients: [{ clientId: SANDBOX_CLIENT_ID, jwksUri: `${url}/.well-known/jwks.json`, redirectUris: [`${url}/callback`] }],
       sims: options.sandbox?.sims ?? SIMS,
       faults: options.sandbox?.faults,
+      lines: options.sandbox?.lines,
       logger: { warn: () => {}, info: () => {} },
     });
   }
