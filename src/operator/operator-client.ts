@@ -53,6 +53,8 @@ export class OperatorClient {
   private readonly http = new LeanHttp();
   /** one DPoP key per operator for this process (dpop.ts says why that is enough) */
   private readonly dpopKeys = new Map<string, Promise<DPoPKey>>();
+  /** client-credentials tokens per operator and scope (clientCredentialsToken) */
+  private readonly clientTokens = new Map<string, { token: OperatorAccessToken; expiresAt: number }>();
 
   constructor(private readonly deps: OperatorClientDeps) {}
 
@@ -138,6 +140,30 @@ export class OperatorClient {
         timeoutMs: this.timeoutMs(operator),
       }),
     );
+  }
+
+  /**
+   * A 2-legged access token (client credentials, RFC 6749 §4.4) for the operator's APIs that take the number in
+   * the request (SIM Swap, Number Recycling, One Time Password SMS), authenticated as at the token endpoint
+   * (private_key_jwt by default). Tokens are kept per operator and scope until shortly before they expire: these
+   * APIs are called on every start, and a token per call would double the operator round trips.
+   * Failures are OperatorFailure (operator_timeout, operator_unavailable, token_exchange_failed).
+   */
+  async clientCredentialsToken(operator: OperatorConfig, scope: string): Promise<OperatorAccessToken> {
+    const key = `${operator.id} ${scope}`;
+    const cached = this.clientTokens.get(key);
+    if (cached && cached.expiresAt > Date.now()) return cached.token;
+    const config = await this.configuration(operator);
+    try {
+      const tokens = await this.timed(operator, 'token', () => client.clientCredentialsGrant(config, { scope }));
+      const token: OperatorAccessToken = { value: tokens.access_token, dpop: false };
+      // a minute early, so a token never expires between the cache and the operator
+      const lifetimeMs = Math.max(0, ((tokens.expires_in ?? 300) - 60) * 1000);
+      if (lifetimeMs > 0) this.clientTokens.set(key, { token, expiresAt: Date.now() + lifetimeMs });
+      return token;
+    } catch (err) {
+      throw toOperatorFailure(err, 'token_exchange_failed');
+    }
   }
 
   /** Closes the pooled connections to operators (at shutdown). */
