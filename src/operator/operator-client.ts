@@ -5,10 +5,13 @@ import type { OperatorConfig } from '../config/index.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
+import { cibaGrant } from './ciba.js';
 import { clientAuthFor } from './client-auth.js';
 import { OperatorFailure } from './failure.js';
 import { LeanHttp } from './lean-http.js';
+import { jwtBearerGrant } from './jwt-bearer.js';
 import { isNumberOnDevice } from './number-verification.js';
+import { tokenAcquisitionOf } from './operator-token.js';
 import { routeToOperator } from './routing.js';
 
 export interface OperatorClientDeps {
@@ -103,6 +106,28 @@ export class OperatorClient {
         }),
       );
       return tokens.access_token;
+    } catch (err) {
+      throw toOperatorFailure(err, 'token_exchange_failed');
+    }
+  }
+
+  /**
+   * An access token for the subscriber behind an operator token (TS.43) the app obtained, without a device
+   * redirect: CIBA poll mode (ciba.ts) or the JWT-bearer grant (jwt-bearer.ts), as the operator's
+   * `tokenAcquisition` says. Failures are OperatorFailure (access_denied when the operator refuses the token).
+   */
+  async accessTokenForOperatorToken(operator: OperatorConfig, operatorToken: string): Promise<string> {
+    const mode = tokenAcquisitionOf(operator);
+    if (mode === 'authorization_code') throw new OperatorFailure('token_exchange_failed', 'this operator takes no operator token');
+    const config = await this.configuration(operator);
+    const timeoutMs = this.timeoutMs(operator);
+    try {
+      if (mode === 'ciba') return await this.timed(operator, 'token', () => cibaGrant(config, operator, operatorToken, timeoutMs));
+      const key = await this.signingKey(operator);
+      const tokenEndpoint = config.serverMetadata().token_endpoint!;
+      return await this.timed(operator, 'token', () =>
+        jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, operatorToken, key, timeoutMs }),
+      );
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
     }
