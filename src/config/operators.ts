@@ -51,9 +51,27 @@ export const operatorSchema = z
     par: z.boolean().optional(),
     /** ask for DPoP-bound access tokens (RFC 9449) and prove possession on the Number Verification call */
     dpop: z.boolean().optional(),
+    // ── CIBA and JWT-bearer with an operator token (issue 16) ──
+    /**
+     * How the broker gets the access token: `authorization_code` (the device's redirect; the default), or, for
+     * operators and aggregators that serve Number Verification without a redirect, `ciba` (poll mode) or
+     * `jwt_bearer` (RFC 7523), used only with an operator token the application's backend passes
+     * (`operatorToken`); docs/operators.md. Optional, not defaulted, so operator entries built in code stay valid.
+     */
+    tokenAcquisition: z.enum(['authorization_code', 'ciba', 'jwt_bearer']).optional(),
+    /** with `ciba` or `jwt_bearer`: a start without an operator token may still take the redirect flow (default: SMS) */
+    redirectFlow: z.boolean().optional(),
   })
   .strict()
-  .superRefine(checkRequestSecurity);
+  .superRefine(checkRequestSecurity)
+  .superRefine(operatorTokenRules);
+
+/** `redirectFlow` says something only for an operator whose usual flow is not the redirect. */
+function operatorTokenRules(op: { tokenAcquisition?: string; redirectFlow?: boolean }, ctx: z.RefinementCtx): void {
+  if (op.redirectFlow !== undefined && (op.tokenAcquisition ?? 'authorization_code') === 'authorization_code') {
+    ctx.addIssue({ code: 'custom', path: ['redirectFlow'], message: 'applies only with tokenAcquisition ciba or jwt_bearer' });
+  }
+}
 
 export type OperatorConfig = z.output<typeof operatorSchema>;
 

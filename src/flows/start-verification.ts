@@ -1,15 +1,18 @@
 import { randomToken } from '../random.js';
 import type { Application } from '../applications/application.js';
+import type { OperatorConfig } from '../config/index.js';
 import { parseReturnUrlPrefix, type ReturnUrlPrefix } from '../config/return-url-prefixes.js';
 import type { BrokerDeps } from '../deps.js';
 import { allowsSms, awaitsOperator, startedOnSms, startedSilent } from '../domain/lifecycle.js';
 import { event, type AuthorizationState, type Channel, type NetworkHint, type Verification } from '../domain/verification.js';
 import { BrokerError, ServiceNotApplicable } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
+import { servesRedirectFlow, takesOperatorToken, tokenAcquisitionOf } from '../operator/operator-token.js';
 import type { SessionBinding } from '../store/store.js';
 import { newCheckUrl } from './check-url.js';
 import { sendCode } from './otp/send-code.js';
 import { checkReturnUrl } from './return-url.js';
+import { verifyOperatorToken } from './verify-operator-token.js';
 import { loadVerification, saveNewVerification } from './verifications.js';
 
 export interface StartInput {
@@ -52,6 +55,13 @@ export interface BackendStartInput {
   /** how long the silent leg may take before the next channel is due */
   silentTimeoutSeconds: number;
   clientRef?: string;
+  /**
+   * An operator token (TS.43) the app obtained, opaque here: at an operator that takes one (CIBA or JWT-bearer)
+   * it proves the number within the start (flows/verify-operator-token.ts); elsewhere it is not used.
+   */
+  operatorToken?: string;
+  /** the request's x-correlator, passed on to the operator's Number Verification call */
+  correlator?: string;
 }
 
 export interface Started {
@@ -80,6 +90,11 @@ export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'opera
  *   the app gets a `checkUrl` of the broker's instead of the operator's URL. Its returnUrl must match the
  *   application's own prefixes (RETURN_URL_PREFIXES when it has none), and its starts count against the
  *   application's `startsPerMinute` on top of the per-network (the end user's `clientIp`) and per-number limits.
+ * - an operator that serves Number Verification without the redirect (tokenAcquisition `ciba`/`jwt_bearer`) is
+ *   used only with the backend's `operatorToken`, on any network: the start writes the silent leg, finishes it
+ *   within the request (verified, or fallback_required with the reason) and answers that. Without a token such
+ *   an operator takes the redirect flow only when it also serves it (`redirectFlow`), else the number goes to
+ *   SMS (reason `operator_token_required`); a token for an operator in authorization_code mode is not used.
  */
 export async function startVerification(deps: StartDeps, input: StartInput): Promise<Started> {
   // input is checked before it costs the caller a start
@@ -88,9 +103,12 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   await deps.startLimits.check({ clientIp: input.clientIp, phoneNumber: input.phoneNumber, application: backend?.application });
   const now = deps.now();
   const smsFirst = input.channel === 'sms' || backend?.workflow[0] === 'sms';
-  const operator = input.network === 'wifi' || smsFirst ? undefined : deps.operators.route(input.phoneNumber);
+  // an operator token proves the SIM whatever the network (TS.43): with one, a start on WiFi is routed too
+  const routed = smsFirst || (input.network === 'wifi' && !backend?.operatorToken) ? undefined : deps.operators.route(input.phoneNumber);
   const record = newVerification(deps, input, returnUrl, now);
   const origin = input.origin ? [event('compat_request', input.origin, now)] : [];
+  if (routed && backend?.operatorToken && takesOperatorToken(routed)) return startWithOperatorToken(deps, input, record, routed, now, origin);
+  const operator = input.network === 'wifi' ? undefined : routed;
   const noSilentLeg = () => {
     if (!allowsSms(record)) throw new ServiceNotApplicable('No silent check is possible for this number now, and the workflow has no sms channel.');
   };
@@ -100,6 +118,11 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
     // sms_channel: the caller cannot follow an operator redirect (a facade's app or server), whatever its network
     const reason = input.channel === 'sms' ? 'sms_channel' : input.network === 'wifi' ? 'network_wifi' : 'no_operator';
     return afterSilentLeg(deps, input, await save(deps, input, startedOnSms(record, reason, {}, now, origin)));
+  }
+  if (!servesRedirectFlow(operator)) {
+    // CIBA and JWT-bearer prove nothing with the number alone: never a `tel:` hint to them
+    noSilentLeg();
+    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms({ ...record, operatorId: operator.id }, 'operator_token_required', {}, now, origin)));
   }
 
   let begun: Awaited<ReturnType<StartDeps['operators']['beginAuthorization']>>;
@@ -134,6 +157,20 @@ async function startBackendSilentLeg(
   const authorization: AuthorizationState = { ...begun.authState, verificationId: record.id, expiresAt: silentDeadline };
   const inProgress = await save(deps, input, startedSilent(withCheck, operatorId, now, origin), authorization);
   return { verification: inProgress, checkUrl: check.url };
+}
+
+/**
+ * A backend's start with an operator token at an operator that takes one: the silent leg is written (bounded by the
+ * workflow's timeout, like any backend's), then finished within the request. No checkUrl: no device is sent anywhere.
+ */
+async function startWithOperatorToken(deps: StartDeps, input: StartInput, record: Verification, operator: OperatorConfig, now: Date, origin: Verification['events']): Promise<Started> {
+  const backend = input.backend!;
+  const silentDeadline = new Date(Math.min(now.getTime() + backend.silentTimeoutSeconds * 1000, Date.parse(record.expiresAt))).toISOString();
+  const withDeadline: Verification = { ...record, backend: { ...record.backend!, silentDeadline } };
+  const presented = [...origin, event('operator_token', { grant: tokenAcquisitionOf(operator) }, now)];
+  const inProgress = await save(deps, input, startedSilent(withDeadline, operator.id, now, presented));
+  const proof = { operatorToken: backend.operatorToken!, correlator: backend.correlator ?? record.id };
+  return { verification: await verifyOperatorToken(deps, inProgress, operator, proof) };
 }
 
 /** An application's own return URL prefixes when it has some, else RETURN_URL_PREFIXES. */

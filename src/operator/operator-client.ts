@@ -6,11 +6,14 @@ import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
 import { buildOperatorAuthorizationUrl } from './authorization-url.js';
+import { cibaGrant } from './ciba.js';
 import { clientAuthFor } from './client-auth.js';
 import { newDPoPKey, type DPoPKey } from './dpop.js';
 import { OperatorFailure } from './failure.js';
 import { LeanHttp } from './lean-http.js';
+import { jwtBearerGrant } from './jwt-bearer.js';
 import { isNumberOnDevice } from './number-verification.js';
+import { tokenAcquisitionOf } from './operator-token.js';
 import { routeToOperator } from './routing.js';
 
 export interface OperatorClientDeps {
@@ -124,6 +127,29 @@ export class OperatorClient {
       );
       // an operator without DPoP support answers with a bearer token (CAMARA allows it): it is then used as one
       return { value: tokens.access_token, dpop: Boolean(dpop) && tokens.token_type?.toLowerCase() === 'dpop' };
+    } catch (err) {
+      throw toOperatorFailure(err, 'token_exchange_failed');
+    }
+  }
+
+  /**
+   * An access token for the subscriber behind an operator token (TS.43) the app obtained, without a device
+   * redirect: CIBA poll mode (ciba.ts) or the JWT-bearer grant (jwt-bearer.ts), as the operator's
+   * `tokenAcquisition` says. Failures are OperatorFailure (access_denied when the operator refuses the token).
+   */
+  async accessTokenForOperatorToken(operator: OperatorConfig, operatorToken: string): Promise<OperatorAccessToken> {
+    const mode = tokenAcquisitionOf(operator);
+    if (mode === 'authorization_code') throw new OperatorFailure('token_exchange_failed', 'this operator takes no operator token');
+    const config = await this.configuration(operator);
+    const timeoutMs = this.timeoutMs(operator);
+    try {
+      if (mode === 'ciba') return { value: await this.timed(operator, 'token', () => cibaGrant(config, operator, operatorToken, timeoutMs)), dpop: false };
+      const key = await this.signingKey(operator);
+      const tokenEndpoint = config.serverMetadata().token_endpoint!;
+      const value = await this.timed(operator, 'token', () =>
+        jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, operatorToken, key, timeoutMs }),
+      );
+      return { value, dpop: false };
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
     }

@@ -36,11 +36,19 @@ const workflowField = z
   .refine((steps) => new Set(steps.map((s) => s.channel)).size === steps.length, 'names each channel at most once')
   .default([{ channel: 'silent_auth', timeoutSeconds: DEFAULT_SILENT_TIMEOUT_SECONDS }, { channel: 'sms' }]);
 
+/**
+ * An operator token (TS.43) the app obtained, passed on as it is: opaque, but bounded, and printable ASCII without
+ * spaces, so it cannot smuggle anything into a login_hint or an assertion. Only a backend may send one (see
+ * createVerification): the start then waits for the operator, which a cookie caller must not be able to make it do.
+ */
+const operatorTokenField = z.string().min(1).max(4096).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 /** What an application's backend sends: the same fields, its workflow, its own reference and its user's address. */
 const backendBody = createBody.extend({
   workflow: workflowField,
   clientRef: z.string().min(1).max(100).optional(),
   clientIp: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }).optional(),
+  operatorToken: operatorTokenField.optional(),
 });
 
 /**
@@ -65,7 +73,8 @@ function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: bool
   const { verification, authUrl, checkUrl } = started;
   return {
     verificationId: verification.id,
-    method: authUrl || checkUrl ? 'silent_auth' : 'sms_otp',
+    // a start finished with an operator token has no URL, and may be verified already (silent_auth)
+    method: authUrl || checkUrl ? 'silent_auth' : verification.method,
     status: verification.status,
     ...(authUrl && { authUrl }),
     ...(checkUrl && { checkUrl }),
@@ -78,7 +87,7 @@ function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: bool
  * per-network limits; the backend's own address never counts). No session is made: the application owns it.
  */
 async function startForApplication(deps: BrokerDeps, req: Request): Promise<Started> {
-  const { workflow, clientRef, clientIp, ...fields } = parseInput(backendBody, req.body, 'body');
+  const { workflow, clientRef, clientIp, operatorToken, ...fields } = parseInput(backendBody, req.body, 'body');
   const silent = workflow.find((step) => step.channel === 'silent_auth');
   return startVerification(deps, {
     ...fields,
@@ -91,6 +100,8 @@ async function startForApplication(deps: BrokerDeps, req: Request): Promise<Star
       workflow: workflow.map((step) => step.channel),
       silentTimeoutSeconds: silent && 'timeoutSeconds' in silent ? silent.timeoutSeconds : DEFAULT_SILENT_TIMEOUT_SECONDS,
       clientRef,
+      operatorToken,
+      correlator: req.correlator,
     },
   });
 }
@@ -117,7 +128,8 @@ export function login(deps: BrokerDeps): RequestHandler {
 
 /**
  * POST /v1/verifications {phoneNumber, network?, returnUrl?, lang?}: the same, as a resource. With an application's
- * key (Authorization: Bearer) also {workflow?, clientRef?, clientIp?}, answered with `checkUrl` instead of `authUrl`.
+ * key (Authorization: Bearer) also {workflow?, clientRef?, clientIp?, operatorToken?}, answered with `checkUrl` instead
+ * of `authUrl`, or, with an operatorToken at an operator that takes one, already verified or fallback_required.
  */
 export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
