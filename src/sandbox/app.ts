@@ -10,6 +10,7 @@ import type { SandboxSettings } from './settings.js';
 import { stripPromptNone } from './prompt-none.js';
 import { NUMBER_VERIFICATION_PATH } from './resource-server.js';
 import { createSimPickerRouter } from './sim-picker.js';
+import { createTelcoFinderRouter, TELCO_FINDER_PATH } from './telco-finder.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export interface SandboxAppDependencies {
@@ -34,9 +35,10 @@ export function createSandboxApp({ issuer, provider, keys, settings }: SandboxAp
   app.use(createSimPickerRouter({ issuer, sims, sampleOrigins }));                      // GET, POST /sim
   app.use(createInteractionRouter({ provider, sims, logger }));                        // GET /interaction/:uid
   app.use(NUMBER_VERIFICATION_PATH, createNumberVerificationRouter({ issuer, keys, faults })); // POST /verify, GET /device-phone-number
+  app.use(TELCO_FINDER_PATH, createTelcoFinderRouter({ issuer, keys, sims }));                // POST /search
   app.get([authorization, `${authorization}/:uid`], forgetEarlierLogin(provider.cookieName('session')));
   app.get(authorization, stripPromptNone);
   app.post(provider.pathFor('token'), injectFaults(faults, 'token'));
-  app.use(provider.callback());          // oidc-provider: discovery, /jwks, /auth, /auth/:uid, /token, /me
+  app.use(provider.callback());          // oidc-provider: discovery, /jwks, /auth, /auth/:uid, /token (code, client credentials), /me
   return app;
 }

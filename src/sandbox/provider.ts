@@ -8,6 +8,7 @@ import { createProviderStore } from './provider-store.js';
 import type { SandboxClient } from './options.js';
 import { NUMBER_VERIFICATION_SCOPES, numberVerificationResource } from './resource-server.js';
 import { SIGNING_ALG, type SigningKeys } from './signing-keys.js';
+import { TELCO_FINDER_SCOPE, telcoFinderResource } from './telco-finder.js';
 
 /** Where oidc-provider sends the browser to log in; `interactions.ts` answers there without any UI. */
 export const INTERACTION_PATH = '/interaction';
@@ -21,8 +22,8 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
  *   issuer or the token endpoint URL (the CAMARA profile sends the latter);
  * - PKCE is required for every client (`S256` is the only method oidc-provider 9 supports);
  * - the authorization response carries `iss` (RFC 9207, advertised in discovery);
- * - access tokens are JWTs for the one resource server, the Number Verification API, carrying the
- *   subscriber's `phone_number` and the `amr` of the authentication.
+ * - access tokens are JWTs for the Number Verification API, carrying the subscriber's `phone_number` and the
+ *   `amr` of the authentication; client credentials get JWTs for the Telco Finder API (scope `telcofinder`).
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636 PKCE
  * @see https://www.rfc-editor.org/rfc/rfc9207 Authorization Server Issuer Identification
@@ -31,6 +32,7 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
  */
 export function createProvider(issuer: string, clients: readonly SandboxClient[], keys: SigningKeys): Provider {
   const resource = numberVerificationResource(issuer);
+  const telcoFinder = telcoFinderResource(issuer);
   return new Provider(issuer, {
     adapter: createProviderStore(),
     clients: clients.map(toClientMetadata),
@@ -43,11 +45,16 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => resource,
+        // a client-credentials token is for the Telco Finder; an authorization code's for Number Verification
+        defaultResource: (ctx: ProviderContext) => (ctx.oidc.params?.grant_type === 'client_credentials' ? telcoFinder : resource),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, indicator: string) => {
+          if (indicator === telcoFinder) {
+            return { scope: TELCO_FINDER_SCOPE, audience: telcoFinder, accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS, accessTokenFormat: 'jwt', jwt: { sign: { alg: SIGNING_ALG } } };
+          }
           if (indicator !== resource) throw new errors.InvalidTarget();
           return {
             scope: NUMBER_VERIFICATION_SCOPES.join(' '),
@@ -86,7 +93,7 @@ function toClientMetadata(client: SandboxClient): Record<string, unknown> {
     jwks_uri: client.jwksUri,
     redirect_uris: client.redirectUris,
     token_endpoint_auth_method: 'private_key_jwt',
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'client_credentials'],
     response_types: ['code'],
   };
 }
