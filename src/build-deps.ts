@@ -40,6 +40,9 @@ export async function buildDeps(
     redirectUri: `${config.publicUrl}/callback`,
     timeoutMs: config.verification.operatorTimeoutMs,
     metrics,
+    ...(config.telcoFinder && {
+      telcoFinder: { config: config.telcoFinder, keyValue: store.keyValue, warn: (detail: Record<string, unknown>, message: string) => options.logger.warn(detail, message) },
+    }),
   });
   const deps: BrokerDeps = {
     config,

@@ -4,7 +4,7 @@ import { ConfigInvalid, problemsOf, withoutEmpty, type Env, type EnvDoc } from '
 import { serverEnvDoc, serverEnvSchema } from './server.js';
 import { sandboxEnvDoc, sandboxEnvSchema } from './sandbox.js';
 import { verificationEnvDoc, verificationEnvSchema } from './verification.js';
-import { brokerFileSchema, type OperatorConfig } from './operators.js';
+import { brokerFileSchema, type OperatorConfig, type TelcoFinderConfig } from './operators.js';
 import { sessionTokensEnvDoc, sessionTokensEnvSchema } from './session-tokens.js';
 import { webhooksConfigOf, webhooksEnvDoc, webhooksEnvSchema, type ApplicationFileEntry, type WebhooksConfig } from './webhooks.js';
 import { otpEnvDoc, otpEnvSchema } from './otp.js';
@@ -14,7 +14,7 @@ import { parseReturnUrlPrefix, type ReturnUrlPrefix } from './return-url-prefixe
 import { limitsEnvDoc, limitsEnvSchema, startLimitsConfigOf, type StartLimitsConfig } from './limits.js';
 
 export { ConfigInvalid, type Env, type EnvDoc } from './env.js';
-export type { OperatorConfig } from './operators.js';
+export type { OperatorConfig, TelcoFinderConfig } from './operators.js';
 export type { ReturnUrlPrefix } from './return-url-prefixes.js';
 export type { WebhookApplication, WebhooksConfig } from './webhooks.js';
 
@@ -54,6 +54,8 @@ export interface Config {
   };
   /** operators from BROKER_CONFIG; when empty and the sandbox is on, main adds the sandbox operator */
   operators: OperatorConfig[];
+  /** BROKER_CONFIG's telcoFinder: which operator serves a number despite portability (src/operator/telco-finder.ts) */
+  telcoFinder?: TelcoFinderConfig;
   sessionTokens: { ttlSeconds: number };
   /** where each application's webhook events go (the default application from WEBHOOK_URL) */
   webhooks: WebhooksConfig;
@@ -87,7 +89,7 @@ function parseTrustProxy(value: string): false | number | string {
   return value;
 }
 
-function readOperatorsFile(file: string, readFile: (p: string) => string): { operators: OperatorConfig[]; applications: ApplicationFileEntry[] } {
+function readOperatorsFile(file: string, readFile: (p: string) => string): { operators: OperatorConfig[]; applications: ApplicationFileEntry[]; telcoFinder?: TelcoFinderConfig } {
   let json: unknown;
   try {
     json = JSON.parse(readFile(file));
@@ -114,9 +116,9 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
   if (env.STORE === 'redis' && !env.REDIS_URL) throw new ConfigInvalid(['REDIS_URL: required when STORE=redis']);
 
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
-  const { operators, applications } = env.BROKER_CONFIG
+  const { operators, applications, telcoFinder } = env.BROKER_CONFIG
     ? readOperatorsFile(env.BROKER_CONFIG, options.readFile ?? ((p) => readFileSync(p, 'utf8')))
-    : { operators: [], applications: [] };
+    : { operators: [], applications: [], telcoFinder: undefined };
   const sandboxEnabled = decideSandbox(env.SANDBOX, { nodeEnv: env.NODE_ENV, publicUrl, operators: operators.length });
   // the console provider prints codes: only the sandbox's inbox may show them (mPass sends codes itself)
   if (!sandboxEnabled && env.OTP_ENGINE !== 'mpass' && sms.data.providers.includes('console')) {
@@ -155,6 +157,7 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
       lines: { simSwaps: env.SANDBOX_SIM_SWAPS, recycledNumbers: env.SANDBOX_RECYCLED },
     },
     operators,
+    ...(telcoFinder && { telcoFinder }),
     sessionTokens: { ttlSeconds: env.SESSION_TOKEN_TTL_SECONDS },
     webhooks: webhooksConfigOf(env, env.APPLICATION_ID, applications),
     otp: {

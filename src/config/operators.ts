@@ -82,8 +82,73 @@ function checkRequestSecurity(op: { par?: boolean; metadata?: object }, ctx: z.R
   }
 }
 
+// ── Telco Finder (issue 16) ──
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+const op = operatorSchema.shape;
+
+/**
+ * How the broker is registered with an operator found by Telco Finder: what an operator entry says minus what
+ * the answer brings (issuer, apiRoot) and prefix routing (a found operator is never routed to by prefix).
+ * `{ "operator": "<id>" }` instead uses an operator configured in `operators`, ignoring the answer's URLs.
+ */
+const telcoFinderRegistrationSchema = z.union([
+  z.object({ operator: op.id }).strict(),
+  z
+    .object({
+      clientId: op.clientId,
+      clientAuth: op.clientAuth,
+      applicationId: op.applicationId,
+      privateKeyFile: op.privateKeyFile,
+      scope: op.scope,
+      loginHintFormat: op.loginHintFormat,
+      prompt: op.prompt,
+      apiVersionPath: op.apiVersionPath,
+      mode: op.mode,
+      hashPhoneNumber: op.hashPhoneNumber,
+      timeoutMs: op.timeoutMs,
+      idToken: op.idToken,
+    })
+    .strict(),
+]);
+
+/**
+ * GSMA Open Gateway Telco Finder (docs/operators.md, "An aggregator behind Telco Finder"): which operator serves
+ * a number today, whatever its prefix says (number portability).
+ */
+export const telcoFinderSchema = z
+  .object({
+    /** base URL: the broker POSTs {url}/telco-finder/v1/search */
+    url: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
+    /** where the client-credentials token comes from: the token endpoint itself, or an issuer to discover it from */
+    tokenEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+    issuer: z.url({ protocol: /^https?$/ }).optional(),
+    clientId: z.string().min(1),
+    scope: z.string().min(1).optional(),
+    /** the whole lookup (token and search); default min(OPERATOR_TIMEOUT_MS, 2000): it delays every start */
+    timeoutMs: z.number().int().min(50).max(10000).optional(),
+    /** how long an answer is kept when the answer has no Cache-Control max-age */
+    cacheSeconds: z.number().int().min(0).max(7 * 24 * 3600).default(3600),
+    /** the hosts a found operator's apiRoot and OIDC endpoints may be on (`*.example.com` for subdomains) */
+    allowedHosts: z.array(z.string().toLowerCase().regex(HOST_PATTERN, 'a host name, or *.domain')).min(1),
+    /** a found operatorId → the broker's registration there; `*` is the aggregator's one registration for all */
+    operators: z.record(z.string().min(1).max(64), telcoFinderRegistrationSchema).default({}),
+    /** after a mismatch at the first operator, try the next candidate once (silently, no SMS) */
+    secondAttempt: z.boolean().default(false),
+  })
+  .strict()
+  .refine((tf) => Boolean(tf.tokenEndpoint) !== Boolean(tf.issuer), { message: 'exactly one of tokenEndpoint or issuer' });
+
+export type TelcoFinderConfig = z.output<typeof telcoFinderSchema>;
+export type TelcoFinderRegistration = z.output<typeof telcoFinderRegistrationSchema>;
+
+// ── end Telco Finder ──
+
 export const brokerFileSchema = z
-  .object({ operators: z.array(operatorSchema).default([]), applications: z.array(applicationSchema).default([]) })
+  .object({
+    operators: z.array(operatorSchema).default([]),
+    applications: z.array(applicationSchema).default([]),
+    telcoFinder: telcoFinderSchema.optional(),
+  })
   .strict()
   .superRefine((file, ctx) => {
     const seen = new Set<string>();

@@ -5,6 +5,7 @@ import { OperatorFailure } from '../operator/failure.js';
 import { generateCompletionCode, hashCompletionCode } from '../otp/completion-code.js';
 import { maskPhoneNumber } from '../phone.js';
 import { awaitingCompletion, awaitsOperator, fallbackRequired, isOwnedBy, isPastExpiry, verified } from '../domain/lifecycle.js';
+import { consumeSecondAttemptState, trySecondAttempt } from './second-attempt.js';
 import { applyOrReadLatest, applyTransition, loadVerification } from './verifications.js';
 
 /** Who came back to /callback: the session its cookie carries (if any). */
@@ -26,6 +27,8 @@ export interface SilentOutcome {
    * copy of the completion code, for that device alone (never stored, never logged).
    */
   completionCode?: string;
+  /** a second attempt at the next operator (second-attempt.ts): where the device goes now, still silent */
+  redirectTo?: string;
 }
 
 /**
@@ -56,19 +59,21 @@ export async function completeCallback(deps: CallbackDeps, query: URLSearchParam
  *   that started the verification. Any other device (another phone that was handed the authorization URL, or
  *   the same app's other HTTP client) gets a single-use completion code instead, and the verification waits
  *   for the starter to present it (POST /v1/verifications/{id}/code).
+ * - a mismatch may be followed by one attempt at the next candidate operator (second-attempt.ts): the device
+ *   is sent there, and the verification stays in progress.
  * Nothing the operator issued (code, tokens) leaves this function.
  */
 async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
   const state = query.get('state');
   if (!state) throw new InvalidArgument('The callback has no state parameter.');
-  const auth = await deps.store.verifications.consumeAuthorization(state);
+  const auth = (await deps.store.verifications.consumeAuthorization(state)) ?? (await consumeSecondAttemptState(deps, state));
   if (!auth) throw new InvalidArgument('Unknown or already used state.');
   const current = await loadVerification(deps, auth.verificationId);
   if (!current) throw new NotFound('The verification no longer exists.');
   const now = deps.now();
   if (isPastExpiry(current, now)) throw new VerificationExpired();
   if (!awaitsOperator(current)) throw new InvalidArgument('The verification is not waiting for the operator.');
-  const operator = deps.operators.byId(auth.operatorId);
+  const operator = await deps.operators.find(auth.operatorId);
   if (!operator) throw new NotFound('The operator of this verification is no longer configured.');
 
   const log = deps.logger.child({ verificationId: current.id, operator: operator.id, correlator: device.correlator });
@@ -87,6 +92,8 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
     const done = deps.now();
     const checked = [callbackEvent, tokenEvent, event('number_checked', { match }, done)];
     if (!match) {
+      const retried = await trySecondAttempt(deps, current, operator, auth, done, checked);
+      if (retried) return retried;
       log.info({ phoneNumber: maskPhoneNumber(current.phoneNumber) }, 'operator says the device holds another number');
       return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, checked)) };
     }

@@ -80,7 +80,8 @@ export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'opera
  * Rules:
  * - the returnUrl is checked, then the start limits (per client network and per number) are taken;
  * - on cellular (or unknown) network, with an operator for the number, operator/ prepares its authorization
- *   request and hands back an opaque state kept for the callback: `silent_auth_in_progress` with `authUrl`;
+ *   request and hands back an opaque state kept for the callback: `silent_auth_in_progress` with `authUrl`.
+ *   The operator is the first candidate whose discovery loads: Telco Finder's answer, then the prefix match;
  * - on WiFi, for a caller that cannot follow redirects (`channel: sms`), with no operator, or when the
  *   operator's discovery fails: `fallback_required`, and the code goes out now only when `sms: 'send'`. A send
  *   the limits or the providers refuse is recorded on the verification, which stays fallback_required.
@@ -103,42 +104,59 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   await deps.startLimits.check({ clientIp: input.clientIp, phoneNumber: input.phoneNumber, application: backend?.application });
   const now = deps.now();
   const smsFirst = input.channel === 'sms' || backend?.workflow[0] === 'sms';
-  // an operator token proves the SIM whatever the network (TS.43): with one, a start on WiFi is routed too
-  const routed = smsFirst || (input.network === 'wifi' && !backend?.operatorToken) ? undefined : deps.operators.route(input.phoneNumber);
+  // Telco Finder's answer first (number portability), then the prefix match (operator-client.ts resolve); an
+  // operator token proves the SIM whatever the network (TS.43): with one, a start on WiFi is routed too
+  const routable = !smsFirst && (input.network !== 'wifi' || Boolean(backend?.operatorToken));
+  const candidates = routable ? await deps.operators.resolve(input.phoneNumber) : [];
   const record = newVerification(deps, input, returnUrl, now);
   const origin = input.origin ? [event('compat_request', input.origin, now)] : [];
-  if (routed && backend?.operatorToken && takesOperatorToken(routed)) return startWithOperatorToken(deps, input, record, routed, now, origin);
-  const operator = input.network === 'wifi' ? undefined : routed;
+  const tokenOperator = backend?.operatorToken ? candidates.find(takesOperatorToken) : undefined;
+  if (tokenOperator) return startWithOperatorToken(deps, input, record, tokenOperator, now, origin);
+  // a redirect needs the device on mobile data; CIBA and JWT-bearer prove nothing with the number alone: never a `tel:` hint to them
+  const redirectCandidates = input.network === 'wifi' ? [] : candidates.filter(servesRedirectFlow);
+  const tokenOnly = input.network === 'wifi' ? undefined : candidates.find((op) => !servesRedirectFlow(op));
   const noSilentLeg = () => {
     if (!allowsSms(record)) throw new ServiceNotApplicable('No silent check is possible for this number now, and the workflow has no sms channel.');
   };
 
-  if (!operator) {
+  if (!redirectCandidates.length && tokenOnly) {
+    noSilentLeg();
+    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms({ ...record, operatorId: tokenOnly.id }, 'operator_token_required', {}, now, origin)));
+  }
+  if (!redirectCandidates.length) {
     noSilentLeg();
     // sms_channel: the caller cannot follow an operator redirect (a facade's app or server), whatever its network
     const reason = input.channel === 'sms' ? 'sms_channel' : input.network === 'wifi' ? 'network_wifi' : 'no_operator';
     return afterSilentLeg(deps, input, await save(deps, input, startedOnSms(record, reason, {}, now, origin)));
   }
-  if (!servesRedirectFlow(operator)) {
-    // CIBA and JWT-bearer prove nothing with the number alone: never a `tel:` hint to them
+  const first = await beginAtFirstAvailable(deps, redirectCandidates, input.phoneNumber, record.id);
+  const { operator } = first;
+  if (!('begun' in first)) {
+    const { failure } = first;
     noSilentLeg();
-    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms({ ...record, operatorId: operator.id }, 'operator_token_required', {}, now, origin)));
+    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms({ ...record, operatorId: operator.id }, failure.reason, failure.detail, now, origin)));
   }
-
-  let begun: Awaited<ReturnType<StartDeps['operators']['beginAuthorization']>>;
-  try {
-    begun = await deps.operators.beginAuthorization(operator, input.phoneNumber);
-  } catch (err) {
-    if (!(err instanceof OperatorFailure)) throw err;
-    deps.logger.warn({ verificationId: record.id, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
-    noSilentLeg();
-    return afterSilentLeg(deps, input, await save(deps, input, startedOnSms({ ...record, operatorId: operator.id }, err.reason, err.detail, now, origin)));
-  }
+  const { begun } = first;
   if (backend) return startBackendSilentLeg(deps, input, record, operator.id, begun, now, origin);
   // the operator's authorization state, opaque here, kept for the callback until the verification expires
   const authorization: AuthorizationState = { ...begun.authState, verificationId: record.id, expiresAt: record.expiresAt };
   const inProgress = await save(deps, input, startedSilent(record, operator.id, now, origin), authorization);
   return { verification: inProgress, authUrl: begun.url };
+}
+
+/** The first candidate whose authorization request can be built (its discovery loads), else the last one's failure. */
+async function beginAtFirstAvailable(deps: StartDeps, candidates: OperatorConfig[], phoneNumber: string, verificationId: string) {
+  let failed: { operator: OperatorConfig; failure: OperatorFailure } | undefined;
+  for (const operator of candidates) {
+    try {
+      return { operator, begun: await deps.operators.beginAuthorization(operator, phoneNumber) };
+    } catch (err) {
+      if (!(err instanceof OperatorFailure)) throw err;
+      deps.logger.warn({ verificationId, operator: operator.id, reason: err.reason, err: err.message }, 'operator discovery failed');
+      failed = { operator, failure: err };
+    }
+  }
+  return failed!;
 }
 
 /** A backend's silent leg: bounded by its timeout, opened by the device through the broker's checkUrl. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import * as jose from 'jose';
-import type { OperatorConfig } from '../config/index.js';
+import type { OperatorConfig, TelcoFinderConfig } from '../config/index.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
@@ -14,7 +14,9 @@ import { LeanHttp } from './lean-http.js';
 import { jwtBearerGrant } from './jwt-bearer.js';
 import { isNumberOnDevice } from './number-verification.js';
 import { tokenAcquisitionOf } from './operator-token.js';
-import { routeToOperator } from './routing.js';
+import { candidatesOf, routeToOperator } from './routing.js';
+import { TelcoFinder } from './telco-finder.js';
+import type { KeyValueStore } from '../store/store.js';
 
 export interface OperatorClientDeps {
   operators: readonly OperatorConfig[];
@@ -25,6 +27,8 @@ export interface OperatorClientDeps {
   timeoutMs: number;
   /** times every call to an operator, by operator and endpoint */
   metrics?: Pick<Metrics, 'operatorCall'>;
+  /** BROKER_CONFIG's telcoFinder, with the store's key-value space its answers are cached in (telco-finder.ts) */
+  telcoFinder?: { config: TelcoFinderConfig; keyValue: KeyValueStore; warn?: (detail: Record<string, unknown>, message: string) => void };
 }
 
 /** loading: first attempt under way; failed: the last attempt failed, tried again on the next verification or warmUp */
@@ -58,8 +62,16 @@ export class OperatorClient {
   private readonly dpopKeys = new Map<string, Promise<DPoPKey>>();
   /** client-credentials tokens per operator and scope (clientCredentialsToken) */
   private readonly clientTokens = new Map<string, { token: OperatorAccessToken; expiresAt: number }>();
+  private readonly finder?: TelcoFinder;
 
-  constructor(private readonly deps: OperatorClientDeps) {}
+  constructor(private readonly deps: OperatorClientDeps) {
+    const tf = deps.telcoFinder;
+    if (tf) {
+      // one lookup delays every start: bounded below the operator timeout unless configured
+      const timeoutMs = tf.config.timeoutMs ?? Math.min(deps.timeoutMs, 2000);
+      this.finder = new TelcoFinder({ ...tf, operators: deps.operators, http: this.http, keys: deps.keys, timeoutMs, metrics: deps.metrics });
+    }
+  }
 
   /** Where each operator's discovery stands, for /readyz. */
   discoveryStatus(): Record<string, DiscoveryState> {
@@ -79,12 +91,33 @@ export class OperatorClient {
     );
   }
 
+  /** Prefix routing alone (synchronous); verifications use `resolve`. */
   route(phoneNumber: string): OperatorConfig | undefined {
     return routeToOperator(this.deps.operators, phoneNumber);
   }
 
+  /**
+   * The operators that may serve the number, best first: Telco Finder's answer (when configured and it
+   * answers in time), then the prefix match (routing.ts). Never throws; empty means SMS.
+   */
+  async resolve(phoneNumber: string): Promise<OperatorConfig[]> {
+    const found = await this.finder?.operatorFor(phoneNumber);
+    return candidatesOf(found, this.route(phoneNumber));
+  }
+
+  /** Whether a mismatch at the first candidate may be followed by one attempt at the next (telcoFinder.secondAttempt). */
+  get secondAttempt(): boolean {
+    return this.finder?.secondAttempt ?? false;
+  }
+
+  /** A configured operator by id. */
   byId(id: string): OperatorConfig | undefined {
     return this.deps.operators.find((op) => op.id === id);
+  }
+
+  /** A configured operator, or one Telco Finder found (on this instance or another), by the id a verification recorded. */
+  async find(id: string): Promise<OperatorConfig | undefined> {
+    return this.byId(id) ?? (await this.finder?.operatorById(id));
   }
 
   /**
@@ -267,7 +300,20 @@ export class OperatorClient {
     config[client.customFetch] = fetch;
     config.timeout = 0;
     if (operator.idToken && config.serverMetadata().jwks_uri) client.enableNonRepudiationChecks(config);
+    if (this.finder?.isFound(operator)) this.checkFoundEndpoints(operator, config.serverMetadata());
     return config;
+  }
+
+  /**
+   * An operator Telco Finder found was checked by its issuer's host; its discovery could still name endpoints
+   * elsewhere (the token endpoint gets our client assertion, the authorization endpoint the user's number).
+   */
+  private checkFoundEndpoints(operator: OperatorConfig, metadata: client.ServerMetadata): void {
+    const urls = Object.entries(metadata).filter(([name, value]) => typeof value === 'string' && (name.endsWith('_endpoint') || name === 'jwks_uri'));
+    const refused = urls.filter(([, url]) => !this.finder!.isAllowedUrl(url as string)).map(([name]) => name);
+    if (refused.length) {
+      throw new OperatorFailure('invalid_operator_response', 'a found operator names endpoints outside telcoFinder.allowedHosts', { check: refused.join(',').slice(0, 120), operator: operator.id });
+    }
   }
 
   /** runs one call to the operator, recording how long it took and how it ended */

@@ -23,3 +23,12 @@ function longestPrefixMatch(operators: readonly OperatorConfig[], phoneNumber: s
   }
   return best?.op;
 }
+
+/**
+ * The candidates for a number, best first: the operator Telco Finder names (it knows about portability),
+ * then the prefix match; each once.
+ */
+export function candidatesOf(found: OperatorConfig | undefined, byPrefix: OperatorConfig | undefined): OperatorConfig[] {
+  const candidates = [found, byPrefix].filter((op): op is OperatorConfig => op !== undefined);
+  return candidates.filter((op, i) => candidates.findIndex((other) => other.id === op.id) === i);
+}

@@ -27,7 +27,9 @@ export function callback(deps: BrokerDeps): RequestHandler {
   };
 }
 
-function answer(deps: BrokerDeps, req: Request, res: Parameters<RequestHandler>[1], { verification, completionCode }: SilentOutcome) {
+function answer(deps: BrokerDeps, req: Request, res: Parameters<RequestHandler>[1], { verification, completionCode, redirectTo }: SilentOutcome) {
+  // a second attempt: the device goes on to the next operator, whatever it accepts (it is following redirects)
+  if (redirectTo) return res.redirect(302, redirectTo);
   const wantsJson = req.accepts(['html', 'json']) === 'json';
   if (wantsJson && !(completionCode && verification.returnUrl)) {
     return res.json({ ...verificationView(verification, deps.config.otp), ...(completionCode && { code: completionCode }) });

@@ -14,6 +14,7 @@ import { stripPromptNone } from './prompt-none.js';
 import { NUMBER_VERIFICATION_PATH } from './resource-server.js';
 import { createSimPickerRouter } from './sim-picker.js';
 import { createSimSwapRouter, SIM_SWAP_PATH } from './sim-swap.js';
+import { createTelcoFinderRouter, TELCO_FINDER_PATH } from './telco-finder.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export interface SandboxAppDependencies {
@@ -43,9 +44,10 @@ export function createSandboxApp({ issuer, provider, keys, settings, authenticat
   app.use(SIM_SWAP_PATH, createSimSwapRouter({ issuer, keys, faults, lines }));               // POST /retrieve-date, /check
   app.use(NUMBER_RECYCLING_PATH, createNumberRecyclingRouter({ issuer, keys, faults, lines })); // POST /check
   app.use(OTP_SMS_PATH, createOtpSmsRouter({ issuer, keys, faults, lines, logger, authentications })); // POST /send-code, /validate-code
+  app.use(TELCO_FINDER_PATH, createTelcoFinderRouter({ issuer, keys, sims }));                // POST /search
   app.get([authorization, `${authorization}/:uid`], forgetEarlierLogin(provider.cookieName('session')));
   app.get(authorization, stripPromptNone);
   app.post(provider.pathFor('token'), injectFaults(faults, 'token'));
-  app.use(provider.callback());          // oidc-provider: discovery, /jwks, /auth, /auth/:uid, /token, /me
+  app.use(provider.callback());          // oidc-provider: discovery, /jwks, /auth, /auth/:uid, /token (code, client credentials), /me
   return app;
 }

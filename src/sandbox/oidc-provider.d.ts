@@ -10,6 +10,7 @@ declare module 'oidc-provider' {
   export interface ProviderContext {
     oidc: {
       entities: { AuthorizationCode?: { amr?: string[] } };
+      /** the request's parameters (e.g. grant_type at the token endpoint) */
       params?: Record<string, unknown>;
     };
   }

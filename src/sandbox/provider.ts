@@ -24,7 +24,7 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
  * - access tokens are JWTs for the one resource server, the sandbox's APIs at the apiRoot; a 3-legged one
  *   (authorization code) carries the subscriber's `phone_number` and the `amr` of the authentication;
  * - a 2-legged one (client credentials, RFC 6749 §4.4) names no subscriber and may carry only the scopes of
- *   the APIs that take a `phoneNumber` (SIM Swap, Number Recycling, One Time Password SMS).
+ *   the APIs that take a `phoneNumber` (SIM Swap, Number Recycling, One Time Password SMS) and the Telco Finder (scope `telcofinder`).
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636 PKCE
  * @see https://www.rfc-editor.org/rfc/rfc9207 Authorization Server Issuer Identification
@@ -48,6 +48,7 @@ export function createProvider(issuer: string, clients: readonly SandboxClient[]
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
+        // a client-credentials token is for the Telco Finder; an authorization code's for Number Verification
         defaultResource: () => resource,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx: ProviderContext, indicator: string) => {

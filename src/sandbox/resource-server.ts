@@ -23,8 +23,11 @@ export const SCOPES_ALLOWING_OTP_SMS = ['one-time-password-sms:send-validate'] a
  * Scopes a 2-legged (client credentials) token may carry: the APIs that take the subject in `phoneNumber`.
  * Number Verification is about the device that authenticated, so it needs a 3-legged token.
  */
+/** the client-credentials scope of the Telco Finder API, as in the GSMA routing description's token request */
+export const TELCO_FINDER_SCOPE = 'telcofinder';
+
 export const TWO_LEGGED_SCOPES = [
-  ...new Set([...SCOPES_ALLOWING_SIM_SWAP_CHECK, ...SCOPES_ALLOWING_SIM_SWAP_RETRIEVE_DATE, ...SCOPES_ALLOWING_NUMBER_RECYCLING, ...SCOPES_ALLOWING_OTP_SMS]),
+  ...new Set([...SCOPES_ALLOWING_SIM_SWAP_CHECK, ...SCOPES_ALLOWING_SIM_SWAP_RETRIEVE_DATE, ...SCOPES_ALLOWING_NUMBER_RECYCLING, ...SCOPES_ALLOWING_OTP_SMS, TELCO_FINDER_SCOPE]),
 ];
 
 /** Every scope the resource server understands (what a 3-legged token may carry). */
