@@ -47,14 +47,14 @@ describe('the sandbox Telco Finder and a ported SIM', () => {
     expect(record).toMatchObject({ status: 'verified', operatorId: 'sandbox' });
   });
 
-  it('answers only with its client-credentials token (401 without one, or with a Number Verification token)', async () => {
+  it('answers only with its client-credentials token (401 without one, 403 with a Number Verification token)', async () => {
     const search = `${broker.sandbox!.issuer}/telco-finder/v1/search`;
     const body = { target: { phoneNumber: '+34600000002' } };
     const device = broker.device();
     expect((await device.post(search, body)).status).toBe(401);
-    // a Number Verification token is for another API
+    // a Number Verification token is for the same resource server (the sandbox's apiRoot) but lacks the scope
     const nvToken = await broker.sandbox!.mintAccessToken({ phoneNumber: '+34600000002', scope: 'number-verification:verify' });
-    expect((await device.post(search, body, { authorization: `Bearer ${nvToken}` })).status).toBe(401);
+    expect((await device.post(search, body, { authorization: `Bearer ${nvToken}` })).status).toBe(403);
   });
 
   it('names its own SIMs (Telco Finder first, then the prefix) and no operator for other numbers (404: the prefix decides)', async () => {
