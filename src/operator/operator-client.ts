@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
-import * as jose from 'jose';
 import type { OperatorConfig } from '../config/index.js';
+import { knownMetadataOf } from '../config/operator-metadata.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
@@ -10,6 +9,7 @@ import { OperatorFailure } from './failure.js';
 import { LeanHttp } from './lean-http.js';
 import { isNumberOnDevice } from './number-verification.js';
 import { routeToOperator } from './routing.js';
+import { signingKeyFor } from './signing-key.js';
 
 export interface OperatorClientDeps {
   operators: readonly OperatorConfig[];
@@ -119,6 +119,16 @@ export class OperatorClient {
     );
   }
 
+  /** What the operator advertises (discovery, or the metadata given by hand), for `npm run operators -- check`. */
+  async serverMetadata(operator: OperatorConfig): Promise<client.ServerMetadata> {
+    return (await this.configuration(operator)).serverMetadata();
+  }
+
+  /** The key the operator's client assertion is signed with (none for client secrets). */
+  signingKey(operator: OperatorConfig): Promise<SigningKey | undefined> {
+    return signingKeyFor(operator, this.deps.keys);
+  }
+
   /** Closes the pooled connections to operators (at shutdown). */
   close(): void {
     this.http.close();
@@ -160,10 +170,11 @@ export class OperatorClient {
     const timeoutSeconds = Math.max(1, Math.ceil(this.timeoutMs(operator) / 1000));
     const fetch = this.http.fetchWithin(this.timeoutMs(operator));
     const insecure = operator.allowInsecureHttp || LOOPBACK.test(new URL(operator.issuer).hostname);
-    const metadata = { redirect_uris: [this.deps.redirectUri] };
+    // an operator whose metadata does not list its ID-token alg says it here (else openid-client expects RS256)
+    const metadata = { redirect_uris: [this.deps.redirectUri], ...(operator.idTokenSigningAlg && { id_token_signed_response_alg: operator.idTokenSigningAlg }) };
     let config: client.Configuration;
     if (operator.metadata) {
-      config = new client.Configuration(operator.metadata, operator.clientId, metadata, clientAuth);
+      config = new client.Configuration(knownMetadataOf(operator.metadata) as client.ServerMetadata, operator.clientId, metadata, clientAuth);
       if (insecure) client.allowInsecureRequests(config);
     } else {
       config = await this.timed(operator, 'discovery', () =>
@@ -196,12 +207,6 @@ export class OperatorClient {
     }
   }
 
-  private async signingKey(operator: OperatorConfig): Promise<SigningKey> {
-    if (!operator.privateKeyFile) return this.deps.keys.active('client-assertion');
-    const alg = operator.clientAuth === 'vonage_bearer' ? 'RS256' : 'ES256';
-    const privateKey = (await jose.importPKCS8(readFileSync(operator.privateKeyFile, 'utf8'), alg)) as CryptoKey;
-    return { kid: `${operator.id}-key`, alg, privateKey };
-  }
 }
 
 /** openid-client errors become fallback reasons; a timeout is told apart because users feel it differently. */
