@@ -38,6 +38,8 @@ export const operatorSchema = z
     // ── operator onboarding: algorithms and client secrets (issue 16) ──
     /** alg of the client assertion; default: the key's (privateKeyFile: RSA → RS256, EC P-256 → ES256), else CLIENT_ASSERTION_ALG */
     clientAssertionAlg: z.enum(['ES256', 'RS256', 'PS256']).optional(),
+    /** privateKeyFile: the kid the operator registered that key under, put in the assertion header (default: none, so the operator tries the client's keys) */
+    privateKeyId: z.string().min(1).optional(),
     /** alg the operator signs ID tokens with, when its metadata does not say (default: its id_token_signing_alg_values_supported, else RS256) */
     idTokenSigningAlg: z.enum(['RS256', 'PS256', 'ES256', 'RS384', 'RS512', 'PS384', 'PS512', 'ES384', 'ES512', 'EdDSA']).optional(),
     /** client_secret_*: the environment variable holding the secret (never the secret itself in BROKER_CONFIG) */

@@ -26,7 +26,8 @@ export function clientAuthFor(operator: OperatorConfig, key: SigningKey | undefi
   if (operator.clientAuth === 'vonage_bearer') return vonageBearer(operator.applicationId ?? operator.clientId, key);
   return (as, clientMetadata, body, headers) => {
     const auth = client.PrivateKeyJwt(
-      { key: key.privateKey, kid: key.kid },
+      // an operator-issued key without a registered kid signs without one (signing-key.ts)
+      { key: key.privateKey, kid: key.kid || undefined },
       {
         [client.modifyAssertion]: (_header, payload) => {
           payload.aud = as.token_endpoint;

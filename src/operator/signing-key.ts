@@ -49,7 +49,10 @@ async function loadOperatorKey(operator: OperatorConfig): Promise<SigningKey> {
   const alg = algOf(key, operator.clientAssertionAlg, problem);
   try {
     const privateKey = (await jose.importPKCS8(pem, alg)) as CryptoKey;
-    return { kid: `${operator.id}-key`, alg, privateKey };
+    // an operator that registered the key under a kid matches the header's kid exactly; without one it tries each key
+    // of the client ('' = no kid in the header). Vonage ignores the kid; its header keeps the one it always had.
+    const kid = operator.privateKeyId ?? (operator.clientAuth === 'vonage_bearer' ? `${operator.id}-key` : '');
+    return { kid, alg, privateKey };
   } catch (err) {
     throw problem(`is not a PKCS#8 ${alg} key (${(err as Error).message}); convert it with \`openssl pkcs8 -topk8 -nocrypt\``);
   }

@@ -56,7 +56,7 @@ describe('health', () => {
     try {
       await broker.deps.operators.warmUp();
       // anonymous (a load balancer, or anyone who reaches the probe): counts, no operator names
-      for (const headers of [{}, { authorization: 'Bearer not-the-admin-key' }, { authorization: `Basic ${ADMIN_API_KEY}` }]) {
+      for (const headers of [{}, { authorization: 'Bearer not-the-admin-key' }, { authorization: `Basic ${ADMIN_API_KEY}` }] as Record<string, string>[]) {
         const anonymous = await fetch(`${broker.url}/readyz`, { headers });
         expect(anonymous.status).toBe(200);
         const text = await anonymous.text();
