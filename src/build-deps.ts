@@ -7,6 +7,8 @@ import { KeyRing } from './keys/key-ring.js';
 import { countMpassSends, countSmsSends, createMetrics, type Metrics } from './metrics/index.js';
 import { loadOrCreateSecrets, withConfiguredKeys, type Secrets } from './keys/secrets.js';
 import { OperatorClient } from './operator/operator-client.js';
+import { ringAlgsOf } from './operator/signing-key.js';
+import { checkOperatorsAtStart } from './operator/startup-check.js';
 import { SmsLimits } from './flows/otp/sms-limits.js';
 import { StartLimits } from './flows/start-limits.js';
 import type { SmsServices } from './flows/otp/sms-services.js';
@@ -30,7 +32,8 @@ export async function buildDeps(
   },
 ): Promise<{ deps: BrokerDeps; createdSecrets: (keyof Secrets)[] }> {
   const { secrets, created } = loadOrCreateSecrets(config.dataDir);
-  const keys = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg });
+  await checkOperatorsAtStart(options.operators, options.logger);
+  const keys = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg, otherClientAssertionAlgs: ringAlgsOf(options.operators) });
   const store = options.store ?? (await openStore(config, options.logger));
   const metrics = createMetrics({ pendingDeliveries: () => store.outbox.countPending(), processMetrics: config.metrics.enabled });
   const http = axios.create({ maxRedirects: 0 });

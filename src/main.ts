@@ -46,7 +46,12 @@ async function main(): Promise<void> {
     operators.push(sandboxOperator(sandbox.issuer));
   }
 
-  const { deps, createdSecrets } = await buildDeps(config, { logger, operators });
+  // an operator key that cannot sign stops the start here (buildDeps checks the operators; issue 16)
+  const { deps, createdSecrets } = await buildDeps(config, { logger, operators }).catch((err: unknown) => {
+    if (!(err instanceof ConfigInvalid)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  });
   const app = createApp(deps, { publicDir: fileURLToPath(new URL('../public', import.meta.url)) });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

@@ -1,5 +1,6 @@
 import { loadConfig, ConfigInvalid } from '../config/index.js';
 import { KeyRing, type KeyPurpose } from '../keys/key-ring.js';
+import { ringAlgsOf } from '../operator/signing-key.js';
 
 const PURPOSES: readonly KeyPurpose[] = ['session-token', 'client-assertion'];
 const USAGE = `Usage: npm run keys -- <command>
@@ -21,7 +22,8 @@ async function run(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig(process.env);
-  const ring = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg });
+  // the same algs as the broker's ring, or this run would retire the keys of operators with their own alg
+  const ring = await KeyRing.open(config.dataDir, { clientAssertionAlg: config.verification.clientAssertionAlg, otherClientAssertionAlgs: ringAlgsOf(config.operators) });
   if (command === 'list') {
     for (const key of ring.describe()) {
       console.log(`${key.kid}  ${key.purpose.padEnd(16)}  ${key.alg}  created ${key.createdAt}${key.retiredAt ? `  retired ${key.retiredAt}` : '  active'}`);

@@ -4,7 +4,7 @@ import { ConfigInvalid, problemsOf, withoutEmpty, type Env, type EnvDoc } from '
 import { serverEnvDoc, serverEnvSchema } from './server.js';
 import { sandboxEnvDoc, sandboxEnvSchema } from './sandbox.js';
 import { verificationEnvDoc, verificationEnvSchema } from './verification.js';
-import { brokerFileSchema, type OperatorConfig, type TelcoFinderConfig } from './operators.js';
+import { brokerFileSchema, withClientSecrets, type OperatorConfig, type TelcoFinderConfig } from './operators.js';
 import { sessionTokensEnvDoc, sessionTokensEnvSchema } from './session-tokens.js';
 import { webhooksConfigOf, webhooksEnvDoc, webhooksEnvSchema, type ApplicationFileEntry, type WebhooksConfig } from './webhooks.js';
 import { otpEnvDoc, otpEnvSchema } from './otp.js';
@@ -116,9 +116,12 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
   if (env.STORE === 'redis' && !env.REDIS_URL) throw new ConfigInvalid(['REDIS_URL: required when STORE=redis']);
 
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
-  const { operators, applications, telcoFinder } = env.BROKER_CONFIG
-    ? readOperatorsFile(env.BROKER_CONFIG, options.readFile ?? ((p) => readFileSync(p, 'utf8')))
+  const readFile = options.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const { operators: listed, applications, telcoFinder } = env.BROKER_CONFIG
+    ? readOperatorsFile(env.BROKER_CONFIG, readFile)
     : { operators: [], applications: [], telcoFinder: undefined };
+  const { operators, problems: secretProblems } = withClientSecrets(listed, rawEnv, readFile);
+  if (secretProblems.length) throw new ConfigInvalid(secretProblems);
   const sandboxEnabled = decideSandbox(env.SANDBOX, { nodeEnv: env.NODE_ENV, publicUrl, operators: operators.length });
   // the console provider prints codes: only the sandbox's inbox may show them (mPass sends codes itself)
   if (!sandboxEnabled && env.OTP_ENGINE !== 'mpass' && sms.data.providers.includes('console')) {

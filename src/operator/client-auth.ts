@@ -13,12 +13,21 @@ import type { SigningKey } from '../keys/key-ring.js';
  *
  * vonage_bearer (Vonage Network APIs): an application JWT `{application_id, iat, jti, exp}` signed with the
  * application's RS256 key, sent as `Authorization: Bearer`, no client assertion in the body.
+ *
+ * client_secret_basic / client_secret_post (RFC 6749 §2.3.1; issue 16): the shared secret the operator
+ * issued, in `Authorization: Basic` (client id and secret each form-urlencoded) or as `client_id` and
+ * `client_secret` form fields. Weaker: the operator knows the secret too, and it proves no possession of a
+ * key; it is read from the environment or a file (config/operators.ts), never from BROKER_CONFIG.
  */
-export function clientAuthFor(operator: OperatorConfig, key: SigningKey): client.ClientAuth {
+export function clientAuthFor(operator: OperatorConfig, key: SigningKey | undefined): client.ClientAuth {
+  if (operator.clientAuth === 'client_secret_basic') return client.ClientSecretBasic(secretOf(operator));
+  if (operator.clientAuth === 'client_secret_post') return client.ClientSecretPost(secretOf(operator));
+  if (!key) throw new Error(`operator ${operator.id}: ${operator.clientAuth} needs a signing key`);
   if (operator.clientAuth === 'vonage_bearer') return vonageBearer(operator.applicationId ?? operator.clientId, key);
   return (as, clientMetadata, body, headers) => {
     const auth = client.PrivateKeyJwt(
-      { key: key.privateKey, kid: key.kid },
+      // an operator-issued key without a registered kid signs without one (signing-key.ts)
+      { key: key.privateKey, kid: key.kid || undefined },
       {
         [client.modifyAssertion]: (_header, payload) => {
           payload.aud = as.token_endpoint;
@@ -27,6 +36,11 @@ export function clientAuthFor(operator: OperatorConfig, key: SigningKey): client
     );
     return auth(as, clientMetadata, body, headers);
   };
+}
+
+function secretOf(operator: OperatorConfig): string {
+  if (!operator.clientSecret) throw new Error(`operator ${operator.id}: no client secret loaded (clientSecretEnv or clientSecretFile)`);
+  return operator.clientSecret;
 }
 
 function vonageBearer(applicationId: string, key: SigningKey): client.ClientAuth {

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
-import * as jose from 'jose';
 import type { OperatorConfig, TelcoFinderConfig } from '../config/index.js';
+import { knownMetadataOf } from '../config/operator-metadata.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
@@ -17,6 +16,7 @@ import { tokenAcquisitionOf } from './operator-token.js';
 import { candidatesOf, routeToOperator } from './routing.js';
 import { TelcoFinder } from './telco-finder.js';
 import type { KeyValueStore } from '../store/store.js';
+import { signingKeyFor } from './signing-key.js';
 
 export interface OperatorClientDeps {
   operators: readonly OperatorConfig[];
@@ -177,7 +177,7 @@ export class OperatorClient {
     const timeoutMs = this.timeoutMs(operator);
     try {
       if (mode === 'ciba') return { value: await this.timed(operator, 'token', () => cibaGrant(config, operator, operatorToken, timeoutMs)), dpop: false };
-      const key = await this.signingKey(operator);
+      const key = await this.requiredSigningKey(operator, 'the JWT-bearer grant');
       const tokenEndpoint = config.serverMetadata().token_endpoint!;
       const value = await this.timed(operator, 'token', () =>
         jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, operatorToken, key, timeoutMs }),
@@ -225,6 +225,16 @@ export class OperatorClient {
     }
   }
 
+  /** What the operator advertises (discovery, or the metadata given by hand), for `npm run operators -- check`. */
+  async serverMetadata(operator: OperatorConfig): Promise<client.ServerMetadata> {
+    return (await this.configuration(operator)).serverMetadata();
+  }
+
+  /** The key the operator's client assertion is signed with (none for client secrets). */
+  signingKey(operator: OperatorConfig): Promise<SigningKey | undefined> {
+    return signingKeyFor(operator, this.deps.keys);
+  }
+
   /** Closes the pooled connections to operators (at shutdown). */
   close(): void {
     this.http.close();
@@ -235,10 +245,17 @@ export class OperatorClient {
     const config = await this.configuration(operator);
     const params = authorizationParams(operator, { redirectUri: this.deps.redirectUri, phoneNumber, auth });
     try {
-      return await buildOperatorAuthorizationUrl(config, operator, params, () => this.signingKey(operator));
+      return await buildOperatorAuthorizationUrl(config, operator, params, () => this.requiredSigningKey(operator, 'a signed authorization request'));
     } catch (err) {
       throw toOperatorFailure(err, 'operator_unavailable');
     }
+  }
+
+  /** the signing key, for what cannot be done with a client secret (a request object, a JWT-bearer assertion) */
+  private async requiredSigningKey(operator: OperatorConfig, what: string): Promise<SigningKey> {
+    const key = await this.signingKey(operator);
+    if (!key) throw new OperatorFailure('operator_error', `${what} needs a signing key; operator ${operator.id} authenticates with a client secret`);
+    return key;
   }
 
   private dpopKey(operator: OperatorConfig, config: client.Configuration): Promise<DPoPKey> {
@@ -281,10 +298,11 @@ export class OperatorClient {
     const timeoutSeconds = Math.max(1, Math.ceil(this.timeoutMs(operator) / 1000));
     const fetch = this.http.fetchWithin(this.timeoutMs(operator));
     const insecure = operator.allowInsecureHttp || LOOPBACK.test(new URL(operator.issuer).hostname);
-    const metadata = { redirect_uris: [this.deps.redirectUri] };
+    // an operator whose metadata does not list its ID-token alg says it here (else openid-client expects RS256)
+    const metadata = { redirect_uris: [this.deps.redirectUri], ...(operator.idTokenSigningAlg && { id_token_signed_response_alg: operator.idTokenSigningAlg }) };
     let config: client.Configuration;
     if (operator.metadata) {
-      config = new client.Configuration(operator.metadata, operator.clientId, metadata, clientAuth);
+      config = new client.Configuration(knownMetadataOf(operator.metadata) as client.ServerMetadata, operator.clientId, metadata, clientAuth);
       if (insecure) client.allowInsecureRequests(config);
     } else {
       config = await this.timed(operator, 'discovery', () =>
@@ -330,12 +348,6 @@ export class OperatorClient {
     }
   }
 
-  private async signingKey(operator: OperatorConfig): Promise<SigningKey> {
-    if (!operator.privateKeyFile) return this.deps.keys.active('client-assertion');
-    const alg = operator.clientAuth === 'vonage_bearer' ? 'RS256' : 'ES256';
-    const privateKey = (await jose.importPKCS8(readFileSync(operator.privateKeyFile, 'utf8'), alg)) as CryptoKey;
-    return { kid: `${operator.id}-key`, alg, privateKey };
-  }
 }
 
 /** openid-client errors become fallback reasons; a timeout is told apart because users feel it differently. */

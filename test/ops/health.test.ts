@@ -4,6 +4,9 @@ import { sandboxOperator } from '../../src/operator/sandbox-operator.js';
 import { freePort } from '../support/child-broker.js';
 import { startTestBroker } from '../support/broker.js';
 
+const ADMIN_API_KEY = 'admin-key-for-the-health-tests-0123456789';
+const asAdmin = { authorization: `Bearer ${ADMIN_API_KEY}` };
+
 async function readyWithin(url: string, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -28,29 +31,43 @@ describe('health', () => {
   });
 
   it('GET /readyz is 503 until operator discovery has loaded, then 200 naming every check', async () => {
-    const broker = await startTestBroker({ background: false });
+    const broker = await startTestBroker({ background: false, env: { ADMIN_API_KEY } });
     try {
-      const first = await fetch(`${broker.url}/readyz`);
+      const first = await fetch(`${broker.url}/readyz`, { headers: asAdmin });
       expect(first.status).toBe(503);
       expect(await first.json()).toMatchObject({ status: 'not_ready', checks: { operators: { sandbox: 'not_loaded' } }, problems: ['operator sandbox: discovery not loaded yet'] });
 
       const { status, body } = await readyWithin(broker.url);
       expect(status).toBe(200);
-      expect(body).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok', operators: { sandbox: 'loaded' } }, problems: [] });
+      expect(body).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok', operators: { total: 1, loaded: 1, loading: 0, failed: 0 } }, problems: [] });
+      expect(await (await fetch(`${broker.url}/readyz`, { headers: asAdmin })).json()).toEqual({ status: 'ready', checks: { store: 'ok', keys: 'ok', operators: { sandbox: 'loaded' } }, problems: [] });
     } finally {
       await broker.close();
     }
   });
 
-  it('an operator whose discovery fails leaves the broker ready but degraded, and names it', async () => {
+  it('an operator whose discovery fails leaves the broker ready but degraded, and names it to the admin key only', async () => {
     const nobody = `http://127.0.0.1:${await freePort()}`;
     const broker = await startTestBroker({
       background: false,
+      env: { ADMIN_API_KEY },
       operators: (issuer) => [{ ...sandboxOperator(nobody), id: 'down', prefixes: ['+3499'] }, sandboxOperator(issuer!)],
     });
     try {
       await broker.deps.operators.warmUp();
-      const res = await fetch(`${broker.url}/readyz`);
+      // anonymous (a load balancer, or anyone who reaches the probe): counts, no operator names
+      for (const headers of [{}, { authorization: 'Bearer not-the-admin-key' }, { authorization: `Basic ${ADMIN_API_KEY}` }] as Record<string, string>[]) {
+        const anonymous = await fetch(`${broker.url}/readyz`, { headers });
+        expect(anonymous.status).toBe(200);
+        const text = await anonymous.text();
+        expect(JSON.parse(text)).toEqual({
+          status: 'degraded',
+          checks: { store: 'ok', keys: 'ok', operators: { total: 2, loaded: 1, loading: 0, failed: 1 } },
+          problems: ['1 operator: discovery failed (their verifications use SMS)'],
+        });
+        expect(text).not.toMatch(/down|sandbox/);
+      }
+      const res = await fetch(`${broker.url}/readyz`, { headers: asAdmin });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
         status: 'degraded',
