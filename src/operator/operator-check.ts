@@ -68,10 +68,14 @@ export async function checkOperator(operators: OperatorClient, operator: Operato
   compare('PKCE method', as.code_challenge_methods_supported, 'S256');
   add('iss in the response (RFC 9207)', String(as.authorization_response_iss_parameter_supported ?? false), 'checked when advertised', as.authorization_response_iss_parameter_supported ? 'ok' : 'warn');
   for (const scope of operator.scope.split(' ')) compare(`scope ${scope}`, as.scopes_supported, scope);
-  add('PAR (RFC 9126)', as.pushed_authorization_request_endpoint ? `${as.require_pushed_authorization_requests ? 'required' : 'supported'}` : 'no', '-', as.require_pushed_authorization_requests ? 'mismatch' : 'ok');
-  add('JAR (RFC 9101)', as.require_signed_request_object ? 'required' : list(as.request_object_signing_alg_values_supported), '-', as.require_signed_request_object ? 'mismatch' : 'ok');
-  add('DPoP (RFC 9449)', list(as.dpop_signing_alg_values_supported), '-', 'ok');
-  add('CIBA', as.backchannel_authentication_endpoint ? 'supported' : 'no', '-', 'ok');
+  // the broker pushes and signs on its own when the operator requires it (authorization-url.ts), so "required" is fine
+  const pushes = Boolean(operator.par || as.require_pushed_authorization_requests);
+  add('PAR (RFC 9126)', as.pushed_authorization_request_endpoint ? `${as.require_pushed_authorization_requests ? 'required' : 'supported'}` : 'no', pushes ? 'on' : 'off', pushes && !as.pushed_authorization_request_endpoint ? 'mismatch' : 'ok');
+  const signsRequests = Boolean(operator.requestObject || as.require_signed_request_object);
+  add('JAR (RFC 9101)', as.require_signed_request_object ? 'required' : list(as.request_object_signing_alg_values_supported), signsRequests ? 'on' : 'off', 'ok');
+  add('DPoP (RFC 9449)', list(as.dpop_signing_alg_values_supported), operator.dpop ? 'on' : 'off', operator.dpop && !as.dpop_signing_alg_values_supported ? 'warn' : 'ok');
+  const ciba = operator.tokenAcquisition === 'ciba';
+  add('CIBA', as.backchannel_authentication_endpoint ? 'supported' : 'no', ciba ? 'on (operator tokens)' : 'off', ciba && !as.backchannel_authentication_endpoint ? 'mismatch' : 'ok');
   return { usable: !lines.some((l) => l.verdict === 'mismatch'), lines };
 }
 
