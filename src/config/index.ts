@@ -58,7 +58,7 @@ export interface Config {
   /** where each application's webhook events go (the default application from WEBHOOK_URL) */
   webhooks: WebhooksConfig;
   otp: {
-    engine: 'local' | 'mpass';
+    engine: 'local' | 'mpass' | 'camara-otp';
     length: number;
     ttlSeconds: number;
     maxAttempts: number;

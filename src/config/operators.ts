@@ -51,6 +51,13 @@ export const operatorSchema = z
     par: z.boolean().optional(),
     /** ask for DPoP-bound access tokens (RFC 9449) and prove possession on the Number Verification call */
     dpop: z.boolean().optional(),
+    // ── One Time Password SMS (issue 17) ──
+    /**
+     * the operator offers CAMARA One Time Password SMS v1 at `{apiRoot}/one-time-password-sms/v1` (2-legged token,
+     * scope one-time-password-sms:send-validate): with OTP_ENGINE=camara-otp it makes, sends and checks the codes
+     * of the numbers it serves (src/otp/camara-otp.ts)
+     */
+    otpSms: z.boolean().optional(),
   })
   .strict()
   .superRefine(checkRequestSecurity);
