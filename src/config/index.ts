@@ -125,6 +125,10 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
   if (!sandboxEnabled && operators.length === 0) {
     console.warn('No operators configured (BROKER_CONFIG) and the sandbox is off: every verification will use SMS.');
   }
+  // the sandbox operator (added when BROKER_CONFIG lists none) has the One Time Password SMS API
+  if (env.OTP_ENGINE === 'camara-otp' && !operators.some((op) => op.otpSms) && !(sandboxEnabled && operators.length === 0)) {
+    console.warn('OTP_ENGINE=camara-otp but no operator in BROKER_CONFIG has otpSms: true: every code will be the local engine\'s.');
+  }
 
   const config: Config = {
     port: env.PORT,
