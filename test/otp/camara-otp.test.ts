@@ -8,6 +8,7 @@ import { CODE_PLACEHOLDER, MAX_MESSAGE_LENGTH, operatorMessage } from '../../src
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import type { Device } from '../support/device.js';
 import { lastCodeFor, startOnWifi } from '../support/sms.js';
+import { cloudSoftphoneHeaders, FACADE_ENV } from '../compat/support/facades.js';
 
 /**
  * A loopback hop between the broker and the sandbox's One Time Password SMS API: it keeps what send-code was
@@ -320,6 +321,28 @@ describe('camara-otp: a code the operator has let expire', () => {
     expect((await read(broker, phone, id)).otp.attemptsRemaining).toBe(5);
     expect((await phone.post(`${broker.url}/v1/verifications/${id}/resend`, {})).status).toBe(202);
     expect((await codeCheck(broker, phone, id, lastOperatorSms(broker, served(13)).code)).status).toBe(200);
+  });
+});
+
+describe('camara-otp with the sandbox operator as main.ts adds it, through a facade that checks codes', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker({ env: { ...FACADE_ENV, OTP_ENGINE: 'camara-otp' } });
+  });
+  afterAll(() => broker.close());
+
+  it("Cloud Softphone's check takes the operator's alphanumeric PIN; a wrong one counts as the native API's does", async () => {
+    const app = broker.device('127.0.1.14');
+    const { authToken } = (await app.get(`${broker.url}/compat/cloudsoftphone/verify_number/?phone=%2B34600000003`)).json();
+    const { code } = lastOperatorSms(broker, '+34600000003');
+    const backend = broker.device();
+    const check = (pin: string) => backend.post(`${broker.url}/compat/cloudsoftphone/check`, { phoneNumber: '+34600000003', pin, authToken }, cloudSoftphoneHeaders(broker));
+    const wrong = await check(`${code}Z`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.json()).toMatchObject({ attemptsRemaining: 4 });
+    const right = await check(code);
+    expect(right.status).toBe(200);
+    expect(right.json()).toEqual({ verified: true, phoneNumber: '+34600000003' });
   });
 });
 
