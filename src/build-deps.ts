@@ -13,6 +13,7 @@ import { SmsLimits } from './flows/otp/sms-limits.js';
 import { StartLimits } from './flows/start-limits.js';
 import type { SmsServices } from './flows/otp/sms-services.js';
 import { buildMpassUpstream, buildSmsProviders, SandboxInbox } from './otp/sms/index.js';
+import { CamaraOtpEngine } from './otp/camara-otp.js';
 import { createSqliteStore } from './store/sqlite/index.js';
 import type { Store } from './store/store.js';
 
@@ -56,7 +57,12 @@ export async function buildDeps(
     logger: options.logger,
     metrics,
     http,
-    sms: buildSmsServices(config, secrets, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
+    sms: {
+      ...buildSmsServices(config, secrets, store, metrics, options.print ?? ((line) => process.stdout.write(line + '\n'))),
+      ...(config.otp.engine === 'camara-otp' && {
+        camaraOtp: new CamaraOtpEngine({ operators, timeoutMs: config.verification.operatorTimeoutMs, logger: options.logger, metrics }),
+      }),
+    },
     startLimits: new StartLimits(store, config.startLimits),
     now: options.now ?? (() => new Date()),
   };

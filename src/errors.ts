@@ -141,8 +141,9 @@ export class SmsUnavailable extends BrokerError {
   }
 }
 export class DestinationBlocked extends BrokerError {
-  constructor() {
-    super(403, 'DESTINATION_BLOCKED', 'Codes cannot be sent to numbers of this country.');
+  /** the message names why: a country the broker does not send to, or the number's operator refusing it (camara-otp) */
+  constructor(message = 'Codes cannot be sent to numbers of this country.') {
+    super(403, 'DESTINATION_BLOCKED', message);
   }
 }
 export class SmsBudgetExhausted extends BrokerError {

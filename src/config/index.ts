@@ -60,7 +60,7 @@ export interface Config {
   /** where each application's webhook events go (the default application from WEBHOOK_URL) */
   webhooks: WebhooksConfig;
   otp: {
-    engine: 'local' | 'mpass';
+    engine: 'local' | 'mpass' | 'camara-otp';
     length: number;
     ttlSeconds: number;
     maxAttempts: number;
@@ -129,6 +129,10 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
   }
   if (!sandboxEnabled && operators.length === 0) {
     console.warn('No operators configured (BROKER_CONFIG) and the sandbox is off: every verification will use SMS.');
+  }
+  // the sandbox operator (added when BROKER_CONFIG lists none) has the One Time Password SMS API
+  if (env.OTP_ENGINE === 'camara-otp' && !operators.some((op) => op.otpSms) && !(sandboxEnabled && operators.length === 0)) {
+    console.warn('OTP_ENGINE=camara-otp but no operator in BROKER_CONFIG has otpSms: true: every code will be the local engine\'s.');
   }
 
   const config: Config = {

@@ -68,6 +68,13 @@ export const operatorSchema = z
     clientSecretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
     /** client_secret_*: a file holding the secret (trailing newline ignored) */
     clientSecretFile: z.string().min(1).optional(),
+    // ── One Time Password SMS (issue 17) ──
+    /**
+     * the operator offers CAMARA One Time Password SMS v1 at `{apiRoot}/one-time-password-sms/v1` (2-legged token,
+     * scope one-time-password-sms:send-validate): with OTP_ENGINE=camara-otp it makes, sends and checks the codes
+     * of the numbers it serves (src/otp/camara-otp.ts)
+     */
+    otpSms: z.boolean().optional(),
   })
   .strict()
   .superRefine(checkRequestSecurity)

@@ -18,7 +18,7 @@ const countries = (fallback: string) =>
   listVar(fallback).pipe(z.array(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166 alpha-2 codes, e.g. ES,GB')));
 
 export const otpEnvSchema = z.object({
-  OTP_ENGINE: z.enum(['local', 'mpass']).default('local'),
+  OTP_ENGINE: z.enum(['local', 'mpass', 'camara-otp']).default('local'),
   OTP_LENGTH: intVar(6, 4, 10),
   // NIST SP 800-63B: a code sent out of band is valid 10 minutes at most
   OTP_TTL_SECONDS: intVar(300, 30, 600),
@@ -37,7 +37,7 @@ export const otpEnvSchema = z.object({
 export type OtpEnv = z.output<typeof otpEnvSchema>;
 
 export const otpEnvDoc: EnvDoc[] = [
-  { name: 'OTP_ENGINE', default: 'local', description: 'local: the broker makes, sends and checks codes; mpass: an mPass server (MPASS_BASE_URL, MPASS_API_KEY) does.' },
+  { name: 'OTP_ENGINE', default: 'local', description: 'local: the broker makes, sends and checks codes; mpass: an mPass server (MPASS_BASE_URL, MPASS_API_KEY) does; camara-otp: the operator serving the number does, through CAMARA One Time Password SMS, when its BROKER_CONFIG entry has otpSms: true (other numbers: local).' },
   { name: 'OTP_LENGTH', default: '6', description: 'Digits in a one-time code (4–10).' },
   { name: 'OTP_TTL_SECONDS', default: '300', description: 'How long a code is valid (at most 600, per NIST SP 800-63B).' },
   { name: 'OTP_MAX_ATTEMPTS', default: '5', description: 'Code checks per verification; the last wrong one fails the verification.' },

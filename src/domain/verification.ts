@@ -25,8 +25,13 @@ export interface OtpState {
   sends: number;
   lastSentAt: string;
   lang?: string;
-  /** provider used for the last send; for an upstream OTP service (mPass) the code is held there */
+  /**
+   * provider used for the last send; for an upstream OTP service the code is held there: `mpass`, or
+   * `camara-otp:<operator>` (CAMARA One Time Password SMS, otp/camara-otp.ts)
+   */
   provider?: string;
+  /** camara-otp: the operator's id for the code it sent (One Time Password SMS); never logged nor shown */
+  authenticationId?: string;
   app?: string;
 }
 

@@ -20,5 +20,7 @@ export function sandboxOperator(issuer: string): OperatorConfig {
     prefixes: ['+'],
     allowInsecureHttp: true,
     idToken: true,
+    // it implements CAMARA One Time Password SMS (src/sandbox/one-time-password-sms.ts): OTP_ENGINE=camara-otp uses it
+    otpSms: true,
   };
 }

@@ -46,14 +46,21 @@ const TEMPLATES: Readonly<Record<Lang, Template>> = Object.freeze({
 /** The SMS text for a code, ending with the origin-bound `@host #code` line. */
 export function renderOtpMessage(input: OtpMessageInput): string {
   if (!/^[0-9]+$/.test(input.code)) throw new RangeError('code must be digits');
+  return `${renderOtpText(input)}\n\n@${bareHost(input.host)} #${input.code}`;
+}
+
+/**
+ * The sentence before the origin-bound line, with `code` as given: an operator that makes the code itself
+ * (One Time Password SMS, otp/camara-otp.ts) gets its `{{code}}` placeholder there.
+ */
+export function renderOtpText(input: OtpMessageInput): string {
   if (!Number.isInteger(input.ttlMinutes) || input.ttlMinutes < 1) throw new RangeError('ttlMinutes must be a positive integer');
-  const text = TEMPLATES[input.lang]({
+  return TEMPLATES[input.lang]({
     brand: oneLine(input.brand),
     code: input.code,
     app: input.app === undefined ? undefined : oneLine(input.app) || undefined,
     ttl: input.ttlMinutes,
   });
-  return `${text}\n\n@${bareHost(input.host)} #${input.code}`;
 }
 
 /** `https://Example.com:8443/path` → `example.com`; WebOTP matches on the host only. */

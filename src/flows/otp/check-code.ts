@@ -2,8 +2,10 @@ import type { BrokerDeps } from '../../deps.js';
 import { awaitedCode, checkRefusal, codeChecked, isCodeExpired } from '../../domain/lifecycle.js';
 import type { Verification } from '../../domain/verification.js';
 import { BrokerError, Conflict, InvalidArgument, InvalidOtp, OtpAttemptsExceeded, OtpExpired, SmsUnavailable, VerificationExpired } from '../../errors.js';
+import { camaraOtpOperatorId, isOperatorCodeShaped } from '../../otp/camara-otp.js';
 import { codeMatches } from '../../otp/code.js';
 import { completionCodeMatches, isCompletionCodeShaped } from '../../otp/completion-code.js';
+import { SmsProviderFailed } from '../../otp/sms/index.js';
 import { issueSessionToken } from '../../tokens/session-token.js';
 import { applyTransition, loadOwnedVerification, loadVerification } from '../verifications.js';
 
@@ -29,30 +31,42 @@ export async function checkCode(
  * Checks a code for a caller that proved ownership (the native session, or a facade's own token).
  *
  * Rules:
- * - input that is not the awaited code's shape (OTP_LENGTH digits; for an upstream engine 4–10 digits; a
- *   completion code's 43 base64url characters) is refused without counting an attempt;
+ * - input that is not the awaited code's shape (OTP_LENGTH digits; for mPass 4–10 digits; for an operator's
+ *   One Time Password SMS 1–10 letters or digits, as typed; a completion code's 43 base64url characters) is
+ *   refused without counting an attempt;
  * - an expired code is refused (410 OTP_EXPIRED) without counting; a resend (or the fallback) gives a new one;
+ *   so is one the upstream calls expired;
  * - every other check counts, atomically, across instances: OTP_MAX_ATTEMPTS per verification, for either kind;
  *   the last wrong one fails the verification, so concurrent guesses never get more than the allowed attempts;
+ *   an operator that takes no more codes for its authenticationId (VERIFICATION_FAILED) makes that wrong one
+ *   the last;
+ * - an upstream that cannot answer (503 SMS_UNAVAILABLE) costs no attempt;
  * - a right code verifies once (single use).
  */
 export async function checkOwnedCode(deps: CheckDeps, current: Verification, code: unknown): Promise<Verification> {
   const now = deps.now();
   const kind = checkable(current, now);
-  if (typeof code !== 'string' || !hasShape(deps, kind, code)) throw malformed(deps, kind);
+  const engine = kind === 'sms' ? smsEngineOf(deps, current) : undefined;
+  if (typeof code !== 'string' || !hasShape(deps, kind, engine, code)) throw malformed(deps, kind, engine);
   if (isCodeExpired(current, now)) {
     throw new OtpExpired(kind === 'completion' ? 'The completion code has expired; ask for an SMS code instead (fallback).' : undefined);
   }
-  const upstream = kind === 'sms' && deps.config.otp.engine === 'mpass' ? await checkWithMpass(deps, current, code) : undefined;
+  const upstream = engine === 'mpass' ? await checkWithMpass(deps, current, code) : engine === 'camara-otp' ? await checkWithOperator(deps, current, code) : undefined;
   const matches = (v: Verification) =>
     kind === 'completion'
       ? completionCodeMatches(deps.sms.codeKey, v.id, code, v.completion!.codeHash)
-      : (upstream ?? codeMatches(deps.sms.codeKey, v.id, code, v.otp!.codeHash));
-  const result = await applyTransition(deps, current.id, codeChecked(deps.now(), deps.config.otp.maxAttempts, matches));
+      : upstream !== undefined
+        ? upstream === true
+        : codeMatches(deps.sms.codeKey, v.id, code, v.otp!.codeHash);
+  const { maxAttempts } = deps.config.otp;
+  const check = codeChecked(deps.now(), maxAttempts, matches);
+  // the operator refuses any further code for this authenticationId: this wrong one is the last
+  const last: typeof check = (v) => codeChecked(deps.now(), Math.min(maxAttempts, (v.otp?.attempts ?? 0) + 1), matches)(v);
+  const result = await applyTransition(deps, current.id, upstream === 'failed' ? last : check);
   if (!result) throw await refusalFor(deps, current.id);
   if (result.status === 'verified') return result;
-  const attempts = (kind === 'completion' ? result.completion?.attempts : result.otp?.attempts) ?? deps.config.otp.maxAttempts;
-  throw new InvalidOtp(Math.max(0, deps.config.otp.maxAttempts - attempts));
+  const attempts = (kind === 'completion' ? result.completion?.attempts : result.otp?.attempts) ?? maxAttempts;
+  throw new InvalidOtp(result.status === 'failed' ? 0 : Math.max(0, maxAttempts - attempts));
 }
 
 /** Which code the verification waits for, or the refusal that says why none (lifecycle.ts checkRefusal). */
@@ -72,16 +86,24 @@ function checkable(v: Verification, now: Date): 'sms' | 'completion' {
   return awaitedCode(v, now)!;
 }
 
-function hasShape(deps: CheckDeps, kind: 'sms' | 'completion', code: string): boolean {
-  if (kind === 'completion') return isCompletionCodeShaped(code);
-  const { engine, length } = deps.config.otp;
-  return engine === 'local' ? new RegExp(`^\\d{${length}}$`).test(code) : /^\d{4,10}$/.test(code);
+type SmsEngine = 'local' | 'mpass' | 'camara-otp';
+
+/** who made this verification's SMS code: under camara-otp, a number no operator with `otpSms` serves got a local one */
+function smsEngineOf(deps: CheckDeps, v: Verification): SmsEngine {
+  if (camaraOtpOperatorId(v.otp)) return 'camara-otp';
+  return deps.config.otp.engine === 'mpass' ? 'mpass' : 'local';
 }
 
-function malformed(deps: CheckDeps, kind: 'sms' | 'completion'): InvalidArgument {
+function hasShape(deps: CheckDeps, kind: 'sms' | 'completion', engine: SmsEngine | undefined, code: string): boolean {
+  if (kind === 'completion') return isCompletionCodeShaped(code);
+  if (engine === 'camara-otp') return isOperatorCodeShaped(code);
+  return engine === 'local' ? new RegExp(`^\\d{${deps.config.otp.length}}$`).test(code) : /^\d{4,10}$/.test(code);
+}
+
+function malformed(deps: CheckDeps, kind: 'sms' | 'completion', engine: SmsEngine | undefined): InvalidArgument {
   if (kind === 'completion') return new InvalidArgument('code must be the completion code handed to the device that finished the verification.');
-  const { engine, length } = deps.config.otp;
-  return new InvalidArgument(`code must be the ${engine === 'local' ? `${length}-digit ` : ''}code from the SMS.`);
+  if (engine === 'camara-otp') return new InvalidArgument('code must be the code from the SMS: up to 10 letters and digits.');
+  return new InvalidArgument(`code must be the ${engine === 'local' ? `${deps.config.otp.length}-digit ` : ''}code from the SMS.`);
 }
 
 /** after a declined attempt (a race), the answer is what the latest state says */
@@ -101,4 +123,27 @@ async function checkWithMpass(deps: CheckDeps, v: Verification, code: string): P
   if (outcome === 'rejected') return false;
   if (outcome === 'expired') throw new OtpExpired();
   throw new SmsUnavailable('checked');
+}
+
+/**
+ * One Time Password SMS: the operator that sent the code checks it (otp/camara-otp.ts). `failed`: wrong, and the
+ * operator takes no more codes for this authenticationId.
+ */
+async function checkWithOperator(deps: CheckDeps, v: Verification, code: string): Promise<boolean | 'failed'> {
+  const authenticationId = v.otp?.authenticationId;
+  // reserved but the operator has not answered the send yet: there is no code to check
+  if (!authenticationId) throw new Conflict('The code is still being sent; try again in a moment.');
+  // OTP_ENGINE changed since the send: that code cannot be checked any more, a resend makes one the new way
+  if (!deps.sms.camaraOtp) throw new OtpExpired();
+  let outcome;
+  try {
+    outcome = await deps.sms.camaraOtp.validateCode(camaraOtpOperatorId(v.otp)!, { authenticationId, code });
+  } catch (err) {
+    if (err instanceof SmsProviderFailed) throw new SmsUnavailable('checked');
+    throw err;
+  }
+  if (outcome === 'valid') return true;
+  if (outcome === 'invalid') return false;
+  if (outcome === 'failed') return 'failed';
+  throw new OtpExpired();
 }

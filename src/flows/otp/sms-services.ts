@@ -1,4 +1,5 @@
 import type { SandboxInbox, SmsProvider, MpassUpstream } from '../../otp/sms/index.js';
+import type { CamaraOtpEngine } from '../../otp/camara-otp.js';
 import type { SmsLimits } from './sms-limits.js';
 
 /** What the SMS leg sends and checks with, chosen at start from configuration. */
@@ -11,5 +12,7 @@ export interface SmsServices {
   inbox?: SandboxInbox;
   /** OTP_ENGINE=mpass: the upstream that makes, sends and checks codes itself */
   mpass?: MpassUpstream;
+  /** OTP_ENGINE=camara-otp: the operators' One Time Password SMS, for the numbers an operator with `otpSms` serves */
+  camaraOtp?: CamaraOtpEngine;
   limits: SmsLimits;
 }
