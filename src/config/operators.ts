@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { simSwapPolicySchema } from './fraud-signals.js';
 import { applicationSchema } from './webhooks.js';
 
 /**
@@ -51,6 +52,14 @@ export const operatorSchema = z
     par: z.boolean().optional(),
     /** ask for DPoP-bound access tokens (RFC 9449) and prove possession on the Number Verification call */
     dpop: z.boolean().optional(),
+    // ── fraud signals (issue 17) ──
+    /** check the SIM Swap API before trusting a number this operator serves (docs/fraud-signals.md); absent: no check */
+    simSwap: simSwapPolicySchema.optional(),
+    /**
+     * ask for `sim-swap:check` in the Number Verification authorization, so the silent path checks with the
+     * operator's 3-legged token (no number sent) instead of a client-credentials token
+     */
+    simSwapScope: z.boolean().optional(),
   })
   .strict()
   .superRefine(checkRequestSecurity);
