@@ -51,7 +51,7 @@ export async function smsCount(broker: TestBroker, device: Device, phoneNumber: 
 }
 
 /** The backend's SMS-first verification, through to the code: the answer with its session token. */
-export async function verifyBySms(broker: TestBroker, device: Device, app: RiskApp, body: object & { phoneNumber: string }) {
+export async function verifyBySms(broker: TestBroker, device: Device, app: RiskApp, body: { phoneNumber: string; knownSince?: string }) {
   const backend = backendOf(broker, device, app);
   const started = await backend.start({ workflow: [{ channel: 'sms' }], ...body });
   const id = started.json().verificationId as string;
