@@ -106,6 +106,16 @@ export class ServiceNotApplicable extends BrokerError {
   }
 }
 
+/**
+ * A fraud signal's policy refused the verification (issue 17): it is now `failed` with `reason` (SIM_SWAPPED,
+ * SIM_SWAP_UNKNOWN, NUMBER_RECYCLED) and no code was sent. 403: the caller may not go on with this number now.
+ */
+export class RiskRefused extends BrokerError {
+  constructor(readonly reason: string) {
+    super(403, 'PERMISSION_DENIED', reason === 'NUMBER_RECYCLED' ? 'This number changed hands since the user had it; it cannot be verified for this account.' : 'The SIM card of this number changed recently; it cannot be verified by this means now.', { details: { reason } });
+  }
+}
+
 /** An application's silent leg ran past its workflow's `timeoutSeconds`: the device's checkUrl no longer leads anywhere. */
 export class SilentCheckTimedOut extends BrokerError {
   constructor() {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { numberRecyclingPolicySchema, simSwapPolicySchema } from '../config/fraud-signals.js';
 import { isWebhookSecret } from '../config/webhooks.js';
 import { parseReturnUrlPrefix } from '../config/return-url-prefixes.js';
 import { LANGUAGES } from '../otp/messages.js';
@@ -61,6 +62,10 @@ export const applicationSettingsSchema = z.strictObject({
       smsPerDay: z.number().int().min(0).max(10_000_000).default(1000),
     })
     .default({ requestsPerMinute: 600, startsPerMinute: 60, smsPerDay: 1000 }),
+  /** fraud signals (issue 17): when set, the application's SIM Swap policy wins over the operator's */
+  simSwap: simSwapPolicySchema.optional(),
+  /** what a number recycled since the start's `knownSince` does (default when knownSince is given: flag) */
+  numberRecycling: numberRecyclingPolicySchema.optional(),
 });
 
 export const applicationSchema = applicationSettingsSchema.extend({

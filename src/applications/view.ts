@@ -20,6 +20,8 @@ export function applicationView(app: Application) {
     sms: app.sms,
     countries: app.countries,
     limits: app.limits,
+    ...(app.simSwap && { simSwap: app.simSwap }),
+    ...(app.numberRecycling && { numberRecycling: app.numberRecycling }),
     keys: app.keys.map((key) => ({
       id: key.id,
       hint: `vbk_${key.id}_…`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { simSwapPolicySchema } from './fraud-signals.js';
 import { applicationSchema } from './webhooks.js';
 import { operatorMetadataSchema } from './operator-metadata.js';
 
@@ -75,6 +76,14 @@ export const operatorSchema = z
      * of the numbers it serves (src/otp/camara-otp.ts)
      */
     otpSms: z.boolean().optional(),
+    // ── fraud signals (issue 17) ──
+    /** check the SIM Swap API before trusting a number this operator serves (docs/fraud-signals.md); absent: no check */
+    simSwap: simSwapPolicySchema.optional(),
+    /**
+     * ask for `sim-swap:check` in the Number Verification authorization, so the silent path checks with the
+     * operator's 3-legged token (no number sent) instead of a client-credentials token
+     */
+    simSwapScope: z.boolean().optional(),
   })
   .strict()
   .superRefine(checkRequestSecurity)

@@ -22,6 +22,9 @@
  * - a verification an application started with a workflow (issue 14): its silent leg ends at the workflow's
  *   `timeoutSeconds` (→ `fallback_required`, reason `silent_timeout`), and it takes the SMS leg only when the
  *   workflow has `sms`;
+ * - a fraud signal (issue 17: SIM Swap, Number Recycling) whose policy says `block` ends an unfinished verification
+ *   `failed` with reason SIM_SWAPPED, SIM_SWAP_UNKNOWN or NUMBER_RECYCLED, before any code is sent or instead of
+ *   `verified` on the silent path; the signals checked are recorded on it (`risk`) whatever they decided;
  * - `verified`, `failed`, `expired` and `cancelled` are final; `verified`, `failed` and `cancelled` write their
  *   webhook event to the outbox in the same transaction, `expired` too when it reached a code
  *   (WEBHOOK_EXPIRED_EVENTS).
@@ -36,7 +39,7 @@
 import type { FallbackReason } from '../operator/failure.js';
 import type { OutboxMessage } from '../store/store.js';
 import { verificationEvent } from '../webhooks/events.js';
-import { event, type CompletionState, type OtpState, type Verification, type VerificationEvent } from './verification.js';
+import { event, type CompletionState, type OtpState, type RiskRefusal, type RiskSignals, type Verification, type VerificationEvent } from './verification.js';
 
 export type VerificationStatus =
   | 'pending'
@@ -296,6 +299,24 @@ export function cancelled(now: Date): Transition {
     };
     return { next, outbox: [verificationEvent('verification.cancelled', next, now)] };
   };
+}
+
+/**
+ * The fraud signals checked (issue 17) recorded on the verification, then `then` (verified, awaitingCompletion,
+ * failed) applied to the record that holds them, so its webhook event carries them. Declines when `then` does.
+ */
+export function withRisk(risk: RiskSignals | undefined, then: Transition): Transition {
+  return risk ? (v) => then({ ...v, risk: { ...v.risk, ...risk } }) : then;
+}
+
+/** The fraud signals checked recorded on an unfinished verification, with their events, its status unchanged. */
+export function riskNoted(now: Date, risk: RiskSignals, events: VerificationEvent[]): Transition {
+  return (v) => (isFinal(v.status) ? undefined : { next: { ...v, risk: { ...v.risk, ...risk }, updatedAt: now.toISOString(), events: [...v.events, ...events] } });
+}
+
+/** A fraud signal's policy said `block`: the verification fails with that reason, the signals on it (verification.failed). */
+export function refusedForRisk(now: Date, reason: RiskRefusal, risk: RiskSignals, events: VerificationEvent[] = []): Transition {
+  return withRisk(risk, failed(now, reason, events));
 }
 
 /** Appends events without changing the status (e.g. "SMS refused by a limit"). */

@@ -68,6 +68,20 @@ export interface BackendStart {
   clientIp?: string;
 }
 
+/**
+ * The fraud signals checked for a verification (issue 17), as the session token's `risk` claim and the webhook's
+ * `data.risk` carry them: a member is absent when that signal was not checked. `unknown`: the check could not
+ * answer (timeout, 5xx, not supported, no operator to ask); the policy's `onUnknown` decided what it did.
+ */
+export interface RiskSignals {
+  simSwap?: { status: 'not_swapped' | 'swapped' | 'unknown'; checkedAt: string; maxAgeHours: number };
+  /** `since`: the caller's knownSince, the day from which the number was its user's */
+  numberRecycling?: { status: 'not_recycled' | 'recycled' | 'unknown'; checkedAt: string; since: string };
+}
+
+/** Why a fraud signal ended a verification (its `reason` when `failed`). */
+export type RiskRefusal = 'SIM_SWAPPED' | 'SIM_SWAP_UNKNOWN' | 'NUMBER_RECYCLED';
+
 /** The verification: one attempt to prove that the holder of a device holds a phone number (its record). */
 export interface Verification {
   id: string;
@@ -92,6 +106,10 @@ export interface Verification {
   completion?: CompletionState;
   /** present when an application started it with its key (server to server) */
   backend?: BackendStart;
+  /** the day (YYYY-MM-DD) since when the caller says the number was its user's: asks for the Number Recycling check */
+  knownSince?: string;
+  /** the fraud signals checked so far (a resend reuses them) */
+  risk?: RiskSignals;
   events: VerificationEvent[];
 }
 

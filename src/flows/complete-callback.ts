@@ -1,10 +1,11 @@
 import type { BrokerDeps } from '../deps.js';
-import { event, type Verification } from '../domain/verification.js';
+import { event, type RiskSignals, type Verification } from '../domain/verification.js';
 import { InvalidArgument, NotFound, VerificationExpired } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
 import { generateCompletionCode, hashCompletionCode } from '../otp/completion-code.js';
 import { maskPhoneNumber } from '../phone.js';
-import { awaitingCompletion, awaitsOperator, fallbackRequired, isOwnedBy, isPastExpiry, verified } from '../domain/lifecycle.js';
+import { awaitingCompletion, awaitsOperator, fallbackRequired, isOwnedBy, isPastExpiry, refusedForRisk, verified, withRisk } from '../domain/lifecycle.js';
+import { assessRisk } from './risk/assess-risk.js';
 import { consumeSecondAttemptState, trySecondAttempt } from './second-attempt.js';
 import { applyOrReadLatest, applyTransition, loadVerification } from './verifications.js';
 
@@ -61,6 +62,8 @@ export async function completeCallback(deps: CallbackDeps, query: URLSearchParam
  *   for the starter to present it (POST /v1/verifications/{id}/code).
  * - a mismatch may be followed by one attempt at the next candidate operator (second-attempt.ts): the device
  *   is sent there, and the verification stays in progress.
+ * - after a match, the fraud signals a policy asks for (risk/assess-risk.ts): a block fails the verification
+ *   (SIM_SWAPPED, …) instead of verifying it; otherwise they are recorded on it, and carried by its token and webhook.
  * Nothing the operator issued (code, tokens) leaves this function.
  */
 async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, device: ReturningDevice): Promise<SilentOutcome> {
@@ -89,18 +92,23 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
     const accessToken = await deps.operators.completeAuthorization(operator, query, auth);
     const tokenEvent = event('token_exchanged', undefined, deps.now());
     const match = await deps.operators.isNumberOnDevice(operator, accessToken, current.phoneNumber, device.correlator);
-    const done = deps.now();
-    const checked = [callbackEvent, tokenEvent, event('number_checked', { match }, done)];
+    const matched = deps.now();
+    const numberChecked = [callbackEvent, tokenEvent, event('number_checked', { match }, matched)];
     if (!match) {
-      const retried = await trySecondAttempt(deps, current, operator, auth, done, checked);
+      const retried = await trySecondAttempt(deps, current, operator, auth, matched, numberChecked);
       if (retried) return retried;
       log.info({ phoneNumber: maskPhoneNumber(current.phoneNumber) }, 'operator says the device holds another number');
-      return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(done, 'number_mismatch', {}, checked)) };
+      return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(matched, 'number_mismatch', {}, numberChecked)) };
     }
+    // the fraud signals (issue 17): a swapped SIM passes Number Verification, so they are asked after a match
+    const risk = await assessRisk(deps, current, { channel: 'silent', operator, accessToken }, device.correlator);
+    const done = deps.now();
+    const checked = [...numberChecked, ...risk.events];
+    if (risk.refusal) return { verification: await applyOrReadLatest(deps, current.id, refusedForRisk(done, risk.refusal, risk.signals!, checked)) };
     if (isOwnedBy(current, device.ownerId)) {
-      return { verification: await applyOrReadLatest(deps, current.id, verified(done, 'silent_auth', checked)) };
+      return { verification: await applyOrReadLatest(deps, current.id, withRisk(risk.signals, verified(done, 'silent_auth', checked))) };
     }
-    return await handOverCompletionCode(deps, current, done, checked);
+    return await handOverCompletionCode(deps, current, done, checked, risk.signals);
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     log.warn({ reason: err.reason, detail: err.detail, err: err.message }, 'silent verification did not complete');
@@ -111,12 +119,12 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
 }
 
 /** The proof came back on another device: it gets the code, the verification waits for the starter to present it. */
-async function handOverCompletionCode(deps: CallbackDeps, current: Verification, now: Date, events: Verification['events']): Promise<SilentOutcome> {
+async function handOverCompletionCode(deps: CallbackDeps, current: Verification, now: Date, events: Verification['events'], risk?: RiskSignals): Promise<SilentOutcome> {
   const code = generateCompletionCode();
   // short-lived: as long as an SMS code, never beyond the verification itself
   const expiresAt = new Date(Math.min(now.getTime() + deps.config.otp.ttlSeconds * 1000, Date.parse(current.expiresAt))).toISOString();
   const change = awaitingCompletion(now, { codeHash: hashCompletionCode(deps.sms.codeKey, current.id, code), expiresAt, attempts: 0 }, events);
-  const next = await applyTransition(deps, current.id, change);
+  const next = await applyTransition(deps, current.id, withRisk(risk, change));
   if (next) return { verification: next, completionCode: code };
   // it changed meanwhile (expired, or the starter asked for SMS): the code was never stored, so it is not handed out
   const latest = await loadVerification(deps, current.id);

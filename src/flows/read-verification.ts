@@ -43,6 +43,7 @@ export function verificationView(v: Verification, otp?: Readonly<Config['otp']>,
     expiresAt: v.expiresAt,
     ...(v.verifiedAt && { verifiedAt: v.verifiedAt }),
     ...(v.otp && otp && { otp: otpView(v, otp) }),
+    ...(v.risk && { risk: v.risk }),
     events: v.events,
   };
 }

@@ -44,6 +44,8 @@ export interface StartInput {
    * called with the verification about to be saved, so the session can remember the one it sent to an operator.
    */
   session?: (starting: { verificationId: string; silent: boolean }) => SessionBinding;
+  /** since when (YYYY-MM-DD) the caller says the number was its user's: the Number Recycling check runs (issue 17) */
+  knownSince?: string;
   /** an application's backend started it with its key (issue 14): its workflow, limits and return URLs apply */
   backend?: BackendStartInput;
 }
@@ -208,6 +210,7 @@ function newVerification(deps: StartDeps, input: StartInput, returnUrl: string |
     ownerId: input.ownerId,
     ...(returnUrl && { returnUrl }),
     ...(input.lang && { lang: input.lang }),
+    ...(input.knownSince && { knownSince: input.knownSince }),
     ...(input.backend && {
       backend: {
         workflow: input.backend.workflow,

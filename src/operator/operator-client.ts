@@ -17,6 +17,8 @@ import { candidatesOf, routeToOperator } from './routing.js';
 import { TelcoFinder } from './telco-finder.js';
 import type { KeyValueStore } from '../store/store.js';
 import { signingKeyFor } from './signing-key.js';
+import { checkNumberRecycling, NUMBER_RECYCLING_SCOPE } from './number-recycling.js';
+import { checkSimSwap, SIM_SWAP_CHECK_SCOPE } from './sim-swap.js';
 
 export interface OperatorClientDeps {
   operators: readonly OperatorConfig[];
@@ -40,6 +42,18 @@ export type { OperatorAuthState } from './authorization-request.js';
 export interface OperatorAccessToken {
   value: string;
   dpop: boolean;
+  /** the scope granted, as the token endpoint said (or as asked, when it did not say: RFC 6749 §5.1) */
+  scope?: string;
+}
+
+/**
+ * A fraud signal's answer (issue 17). `unknown` when it could not be had: no token, timeout, 5xx, 403/404/422
+ * (not supported, not found, not applicable); `failure` says why, for the event. `token`: which kind was used.
+ */
+export interface SignalAnswer<Status extends string> {
+  status: Status | 'unknown';
+  token: '2-legged' | '3-legged';
+  failure?: { reason: string; operatorCode?: string };
 }
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
@@ -127,7 +141,7 @@ export class OperatorClient {
    */
   async beginAuthorization(operator: OperatorConfig, phoneNumber: string): Promise<{ url: string; authState: OperatorAuthState }> {
     const authState = newAuthState(operator.id);
-    const url = await this.buildAuthorizationUrl(operator, phoneNumber, authState);
+    const url = await this.buildAuthorizationUrl(withSimSwapScope(operator), phoneNumber, authState);
     return { url: url.href, authState };
   }
 
@@ -159,7 +173,8 @@ export class OperatorClient {
         ),
       );
       // an operator without DPoP support answers with a bearer token (CAMARA allows it): it is then used as one
-      return { value: tokens.access_token, dpop: Boolean(dpop) && tokens.token_type?.toLowerCase() === 'dpop' };
+      const scope = tokens.scope ?? withSimSwapScope(operator).scope;
+      return { value: tokens.access_token, dpop: Boolean(dpop) && tokens.token_type?.toLowerCase() === 'dpop', scope };
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
     }
@@ -233,6 +248,61 @@ export class OperatorClient {
   /** The key the operator's client assertion is signed with (none for client secrets). */
   signingKey(operator: OperatorConfig): Promise<SigningKey | undefined> {
     return signingKeyFor(operator, this.deps.keys);
+  }
+
+  /**
+   * CAMARA SIM Swap `POST /check`: was the line's SIM changed within `maxAgeHours`? With `accessToken` (the
+   * Number Verification authorization's, when it granted `sim-swap:check`) the token names the line; otherwise a
+   * client-credentials token is used and `phoneNumber` is sent (the spec's identifier rules). Never throws: any
+   * failure is `unknown`.
+   */
+  async checkSimSwap(
+    operator: OperatorConfig,
+    input: { phoneNumber: string; maxAgeHours: number; correlator: string; accessToken?: OperatorAccessToken },
+  ): Promise<SignalAnswer<'swapped' | 'not_swapped'>> {
+    const threeLegged = input.accessToken !== undefined && grants(input.accessToken, SIM_SWAP_CHECK_SCOPE);
+    return this.askSignal(threeLegged, async () => {
+      const token = threeLegged ? input.accessToken! : await this.clientCredentialsToken(operator, SIM_SWAP_CHECK_SCOPE);
+      const swapped = await checkSimSwap(this.http, operator, {
+        accessToken: token.value,
+        dpop: token.dpop ? await this.dpopKeys.get(operator.id) : undefined,
+        ...(!threeLegged && { phoneNumber: input.phoneNumber }),
+        maxAgeHours: input.maxAgeHours,
+        correlator: input.correlator,
+        timeoutMs: this.timeoutMs(operator),
+      });
+      return swapped ? 'swapped' : 'not_swapped';
+    });
+  }
+
+  /**
+   * CAMARA Number Recycling `POST /check`: did the number's subscriber change after `since` (YYYY-MM-DD)? With a
+   * client-credentials token, `phoneNumber` sent. Never throws: any failure is `unknown`.
+   */
+  async checkNumberRecycling(operator: OperatorConfig, input: { phoneNumber: string; since: string; correlator: string }): Promise<SignalAnswer<'recycled' | 'not_recycled'>> {
+    return this.askSignal(false, async () => {
+      const token = await this.clientCredentialsToken(operator, NUMBER_RECYCLING_SCOPE);
+      const recycled = await checkNumberRecycling(this.http, operator, {
+        accessToken: token.value,
+        phoneNumber: input.phoneNumber,
+        specifiedDate: input.since,
+        correlator: input.correlator,
+        timeoutMs: this.timeoutMs(operator),
+      });
+      return recycled ? 'recycled' : 'not_recycled';
+    });
+  }
+
+  /** a fraud signal's call: its answer, or `unknown` with the reason (a signal never fails a verification by crashing) */
+  private async askSignal<Status extends string>(threeLegged: boolean, ask: () => Promise<Status>): Promise<SignalAnswer<Status>> {
+    const token = threeLegged ? '3-legged' : '2-legged';
+    try {
+      return { status: await ask(), token };
+    } catch (err) {
+      const failure = err instanceof OperatorFailure ? err : toOperatorFailure(err, 'operator_unavailable');
+      const operatorCode = failure.detail.operatorCode;
+      return { status: 'unknown', token, failure: { reason: failure.reason, ...(operatorCode !== undefined && { operatorCode: String(operatorCode) }) } };
+    }
   }
 
   /** Closes the pooled connections to operators (at shutdown). */
@@ -348,6 +418,18 @@ export class OperatorClient {
     }
   }
 
+}
+
+/** The operator as its authorization request asks: `sim-swap:check` added to its scope when `simSwapScope` says so. */
+function withSimSwapScope(operator: OperatorConfig): OperatorConfig {
+  if (!operator.simSwapScope || grants({ scope: operator.scope }, SIM_SWAP_CHECK_SCOPE)) return operator;
+  return { ...operator, scope: `${operator.scope} ${SIM_SWAP_CHECK_SCOPE}` };
+}
+
+/** Whether a token's scope allows `scope` (SIM Swap's API-wide `sim-swap` allows `sim-swap:check` too). */
+function grants(token: Pick<OperatorAccessToken, 'scope'>, scope: string): boolean {
+  const granted = token.scope?.split(' ') ?? [];
+  return granted.includes(scope) || (scope.startsWith('sim-swap:') && granted.includes('sim-swap'));
 }
 
 /** openid-client errors become fallback reasons; a timeout is told apart because users feel it differently. */

@@ -49,6 +49,8 @@ const backendBody = createBody.extend({
   clientRef: z.string().min(1).max(100).optional(),
   clientIp: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' }).optional(),
   operatorToken: operatorTokenField.optional(),
+  /** since when (YYYY-MM-DD) the number was this user's, for the Number Recycling check (issue 17) */
+  knownSince: z.iso.date({ error: 'must be a date YYYY-MM-DD' }).refine((day) => day <= new Date().toISOString().slice(0, 10), 'must not be in the future').optional(),
 });
 
 /**
@@ -87,13 +89,14 @@ function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: bool
  * per-network limits; the backend's own address never counts). No session is made: the application owns it.
  */
 async function startForApplication(deps: BrokerDeps, req: Request): Promise<Started> {
-  const { workflow, clientRef, clientIp, operatorToken, ...fields } = parseInput(backendBody, req.body, 'body');
+  const { workflow, clientRef, clientIp, operatorToken, knownSince, ...fields } = parseInput(backendBody, req.body, 'body');
   const silent = workflow.find((step) => step.channel === 'silent_auth');
   return startVerification(deps, {
     ...fields,
     phoneNumber: parseE164(fields.phoneNumber),
     ownerId: callerOwnerId(req)!,
     clientIp,
+    knownSince,
     sms: 'send',
     backend: {
       application: req.application!,
@@ -128,8 +131,8 @@ export function login(deps: BrokerDeps): RequestHandler {
 
 /**
  * POST /v1/verifications {phoneNumber, network?, returnUrl?, lang?}: the same, as a resource. With an application's
- * key (Authorization: Bearer) also {workflow?, clientRef?, clientIp?, operatorToken?}, answered with `checkUrl` instead
- * of `authUrl`, or, with an operatorToken at an operator that takes one, already verified or fallback_required.
+ * key (Authorization: Bearer) also {workflow?, clientRef?, clientIp?, operatorToken?, knownSince?}, answered with `checkUrl`
+ * instead of `authUrl`, or, with an operatorToken at an operator that takes one, already verified or fallback_required.
  */
 export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {

@@ -16,7 +16,7 @@ const AMR: Record<Verification['method'], string> = { silent_auth: 'nba', sms_ot
  * - signed ES256 with the active 'session-token' key, whose `kid` is in the header and whose public half
  *   is in /.well-known/jwks.json, so `jose.createRemoteJWKSet` alone verifies it.
  * - claims: iss (PUBLIC_URL), sub (E.164 number), aud (application id), verification_id, amr, operator
- *   when one proved it, auth_time (the verification, OIDC style), iat, exp, jti (new on every issue;
+ *   when one proved it, risk (the fraud signals checked, issue 17: `{simSwap?, numberRecycling?}`), auth_time (the verification, OIDC style), iat, exp, jti (new on every issue;
  *   a backend that accepts each verification once keys on verification_id).
  * Callers return it in a JSON body to the session bound to the verification, never in a URL.
  * @see RFC 7519 (JWT), RFC 8176 (amr values), OpenID Connect Core §2 (auth_time)
@@ -33,6 +33,7 @@ export async function issueSessionToken(deps: Pick<BrokerDeps, 'config' | 'keys'
     verification_id: verification.id,
     amr: [AMR[verification.method]],
     ...(verification.operatorId && { operator: verification.operatorId }),
+    ...(verification.risk && { risk: verification.risk }),
     auth_time: verifiedAt,
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })

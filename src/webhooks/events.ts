@@ -17,6 +17,8 @@ export function verificationEvent(type: Exclude<WebhookEventType, 'phone_number.
     verifiedAt: v.verifiedAt ?? null,
     ...(v.reason && type !== 'verification.succeeded' && { reason: v.reason }),
     ...(v.backend?.clientRef && { clientRef: v.backend.clientRef }),
+    // the fraud signals checked (issue 17), the same object as the session token's `risk` claim
+    ...(v.risk && { risk: v.risk }),
   };
   return outboxMessage(v.applicationId, type, data, now);
 }

@@ -26,6 +26,9 @@ export const applicationUpdateInput = z.strictObject({
       smsPerDay: limits.smsPerDay.unwrap().optional(),
     })
     .optional(),
+  /** a policy given replaces the whole policy (issue 17) */
+  simSwap: settings.simSwap,
+  numberRecycling: settings.numberRecycling,
 });
 export type ApplicationUpdate = z.output<typeof applicationUpdateInput>;
 

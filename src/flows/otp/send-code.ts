@@ -12,6 +12,7 @@ import { canReceiveSms, maskPhoneNumber } from '../../phone.js';
 import { applyTransition, loadVerification } from '../verifications.js';
 import type { Application } from '../../applications/application.js';
 import { storedApplication } from '../../applications/registry.js';
+import { screenBeforeSms } from '../risk/screen-before-sms.js';
 
 export interface SendContext {
   /** the end user's address, for the per-network limit; absent (a backend that passed none): that limit is not taken */
@@ -33,6 +34,7 @@ export type SendDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'logger
  *   for a stored application's verification its countries and budget count too, and the SMS carries its brand
  *   in one of its languages;
  * - only a verification whose workflow has `sms` is ever sent a code (lifecycle.ts allowsSms);
+ * - then the fraud signals a policy asks for (risk/screen-before-sms.ts): a block fails it and sends nothing;
  * - the new code replaces the previous one and is stored only as its HMAC, bound to the verification id;
  *   the check-attempt counter is per verification, so a resend does not buy more guesses;
  * - OTP_ENGINE=mpass, and camara-otp for a number whose operator has `otpSms`, leave the code to the upstream
@@ -63,6 +65,7 @@ export async function sendCode(deps: SendDeps, id: string, ctx: SendContext): Pr
     if (err instanceof BrokerError && err.code === 'SMS_BUDGET_EXHAUSTED') deps.logger.error({ verificationId: id }, 'daily SMS budget exhausted: SMS sends are refused');
     throw err;
   }
+  await screenBeforeSms(deps, before, reservation);
 
   const now = deps.now();
   const code = engine.kind === 'local' ? generateCode(settings.length) : '';
