@@ -15,7 +15,7 @@ export const REDACT_PATHS = [
   'sessionToken', '*.sessionToken', 'authToken', '*.authToken', 'assertion', '*.assertion',
   'client_assertion', '*.client_assertion', 'codeVerifier', '*.codeVerifier', 'code_verifier', '*.code_verifier',
   'secret', '*.secret', 'apiKey', '*.apiKey', 'apikey', '*.apikey', 'password', '*.password',
-  'authorization', '*.authorization', 'cookie', '*.cookie',
+  'authorization', '*.authorization', 'cookie', '*.cookie', 'operatorToken', '*.operatorToken', 'vp_token', '*.vp_token',
   'phoneNumber', '*.phoneNumber', 'msisdn', '*.msisdn', 'req.headers.authorization', 'req.headers.cookie',
   'res.headers["set-cookie"]', 'req.query', 'req.body',
 ];

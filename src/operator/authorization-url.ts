@@ -36,7 +36,7 @@ export async function buildOperatorAuthorizationUrl(
         key: await signingKey(),
       })
     : params;
-  if (!operator.par && as.require_pushed_authorization_requests !== true) return client.buildAuthorizationUrl(config, request);
+  if (!pushes(operator, config)) return client.buildAuthorizationUrl(config, request);
   try {
     return await client.buildAuthorizationUrlWithPAR(config, request);
   } catch (err) {
@@ -53,4 +53,9 @@ function refusedPush(err: unknown): unknown {
     return new OperatorFailure('operator_error', `the operator refused the pushed authorization request (${e.message ?? 'error'})`, detail, { cause: err });
   }
   return err;
+}
+
+/** Whether the request is pushed (PAR): the operator's `par`, or its metadata requiring it. */
+export function pushes(operator: Pick<OperatorConfig, 'par'>, config: client.Configuration): boolean {
+  return Boolean(operator.par) || config.serverMetadata().require_pushed_authorization_requests === true;
 }

@@ -4,7 +4,7 @@ import { knownMetadataOf } from '../config/operator-metadata.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import { authorizationParams, newAuthState, type OperatorAuthState } from './authorization-request.js';
-import { buildOperatorAuthorizationUrl } from './authorization-url.js';
+import { buildOperatorAuthorizationUrl, pushes } from './authorization-url.js';
 import { cibaGrant } from './ciba.js';
 import { clientAuthFor } from './client-auth.js';
 import { newDPoPKey, type DPoPKey } from './dpop.js';
@@ -263,14 +263,14 @@ export class OperatorClient {
     const threeLegged = input.accessToken !== undefined && grants(input.accessToken, SIM_SWAP_CHECK_SCOPE);
     return this.askSignal(threeLegged, async () => {
       const token = threeLegged ? input.accessToken! : await this.clientCredentialsToken(operator, SIM_SWAP_CHECK_SCOPE);
-      const swapped = await checkSimSwap(this.http, operator, {
+      const swapped = await this.timed(operator, 'sim_swap', async () => checkSimSwap(this.http, operator, {
         accessToken: token.value,
         dpop: token.dpop ? await this.dpopKeys.get(operator.id) : undefined,
         ...(!threeLegged && { phoneNumber: input.phoneNumber }),
         maxAgeHours: input.maxAgeHours,
         correlator: input.correlator,
         timeoutMs: this.timeoutMs(operator),
-      });
+      }));
       return swapped ? 'swapped' : 'not_swapped';
     });
   }
@@ -282,13 +282,13 @@ export class OperatorClient {
   async checkNumberRecycling(operator: OperatorConfig, input: { phoneNumber: string; since: string; correlator: string }): Promise<SignalAnswer<'recycled' | 'not_recycled'>> {
     return this.askSignal(false, async () => {
       const token = await this.clientCredentialsToken(operator, NUMBER_RECYCLING_SCOPE);
-      const recycled = await checkNumberRecycling(this.http, operator, {
+      const recycled = await this.timed(operator, 'number_recycling', async () => checkNumberRecycling(this.http, operator, {
         accessToken: token.value,
         phoneNumber: input.phoneNumber,
         specifiedDate: input.since,
         correlator: input.correlator,
         timeoutMs: this.timeoutMs(operator),
-      });
+      }));
       return recycled ? 'recycled' : 'not_recycled';
     });
   }
@@ -315,7 +315,9 @@ export class OperatorClient {
     const config = await this.configuration(operator);
     const params = authorizationParams(operator, { redirectUri: this.deps.redirectUri, phoneNumber, auth });
     try {
-      return await buildOperatorAuthorizationUrl(config, operator, params, () => this.requiredSigningKey(operator, 'a signed authorization request'));
+      // a pushed request (PAR) is an operator call of its own; a plain or signed URL costs no round trip
+      const build = () => buildOperatorAuthorizationUrl(config, operator, params, () => this.requiredSigningKey(operator, 'a signed authorization request'));
+      return await (pushes(operator, config) ? this.timed(operator, 'par', build) : build());
     } catch (err) {
       throw toOperatorFailure(err, 'operator_unavailable');
     }

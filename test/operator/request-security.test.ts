@@ -216,6 +216,10 @@ describe('signed, pushed and sender-constrained requests (JAR, PAR, DPoP)', () =
       expect(body.get('login_hint')).toBe(`tel:${PAR.phoneNumber}`);
       expect(body.get('code_challenge_method')).toBe('S256');
       expect(pushed.headers.dpop).toBeUndefined();
+      // the push is an operator call of its own in the metrics
+      const metrics = await broker.deps.metrics.registry.getMetricsAsJSON();
+      const calls = metrics.find((m) => m.name === 'broker_operator_request_duration_seconds')?.values ?? [];
+      expect(calls.some((v) => v.labels.operator === 'par' && v.labels.endpoint === 'par' && v.labels.outcome === 'ok')).toBe(true);
     });
 
     it('without par, an operator that requires PAR of the broker refuses it, which falls back', async () => {
