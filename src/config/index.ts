@@ -123,6 +123,11 @@ export function loadConfig(rawEnv: Env, options: { readFile?: (p: string) => str
   const { operators, problems: secretProblems } = withClientSecrets(listed, rawEnv, readFile);
   if (secretProblems.length) throw new ConfigInvalid(secretProblems);
   const sandboxEnabled = decideSandbox(env.SANDBOX, { nodeEnv: env.NODE_ENV, publicUrl, operators: operators.length });
+  // plain-http operators are for a lab: in a production-looking broker the client assertion and tokens would travel in clear
+  const insecure = operators.filter((op) => op.allowInsecureHttp).map((op) => op.id);
+  if (insecure.length && (env.NODE_ENV === 'production' || publicUrl.startsWith('https:'))) {
+    throw new ConfigInvalid(insecure.map((id) => `BROKER_CONFIG operator ${id}: allowInsecureHttp is refused when NODE_ENV=production or PUBLIC_URL is https`));
+  }
   // the console provider prints codes: only the sandbox's inbox may show them (mPass sends codes itself)
   if (!sandboxEnabled && env.OTP_ENGINE !== 'mpass' && sms.data.providers.includes('console')) {
     throw new ConfigInvalid(['SMS_PROVIDERS: the console provider (the default) only runs with the sandbox; with the sandbox off, name a real provider (twilio, vonage or http)']);

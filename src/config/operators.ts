@@ -106,11 +106,14 @@ type ClientSecretMethod = 'client_secret_basic' | 'client_secret_post';
 const usesSecret = (auth: string): auth is ClientSecretMethod => auth === 'client_secret_basic' || auth === 'client_secret_post';
 
 /** issue 16: a shared secret comes from exactly one place outside BROKER_CONFIG; a key setting needs a key method */
-function checkClientCredentials(op: { clientAuth: string; clientSecretEnv?: string; clientSecretFile?: string; privateKeyFile?: string; clientAssertionAlg?: string }, ctx: z.RefinementCtx): void {
+function checkClientCredentials(op: { clientAuth: string; clientSecretEnv?: string; clientSecretFile?: string; privateKeyFile?: string; clientAssertionAlg?: string; requestObject?: boolean; tokenAcquisition?: string }, ctx: z.RefinementCtx): void {
   const sources = [op.clientSecretEnv, op.clientSecretFile].filter((v) => v !== undefined).length;
   if (usesSecret(op.clientAuth) && sources !== 1) ctx.addIssue({ code: 'custom', path: ['clientSecretEnv'], message: `${op.clientAuth} needs exactly one of clientSecretEnv or clientSecretFile` });
   if (!usesSecret(op.clientAuth) && sources > 0) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: 'clientSecretEnv/clientSecretFile are only for client_secret_basic or client_secret_post' });
   if (usesSecret(op.clientAuth) && (op.privateKeyFile || op.clientAssertionAlg)) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: `${op.clientAuth} signs nothing: remove privateKeyFile/clientAssertionAlg` });
+  // a request object and a JWT-bearer assertion are signed: with a secret every verification would go to SMS
+  if (usesSecret(op.clientAuth) && op.requestObject) ctx.addIssue({ code: 'custom', path: ['requestObject'], message: `signed requests need a signing key; ${op.clientAuth} has none` });
+  if (usesSecret(op.clientAuth) && op.tokenAcquisition === 'jwt_bearer') ctx.addIssue({ code: 'custom', path: ['tokenAcquisition'], message: `the JWT-bearer grant needs a signing key; ${op.clientAuth} has none` });
 }
 
 /**
@@ -159,7 +162,8 @@ const telcoFinderRegistrationSchema = z.union([
   z
     .object({
       clientId: op.clientId,
-      clientAuth: op.clientAuth,
+      // a registration has no field for a secret: private_key_jwt (the default) or Vonage's application JWT
+      clientAuth: z.enum(['private_key_jwt', 'vonage_bearer']).default('private_key_jwt'),
       applicationId: op.applicationId,
       privateKeyFile: op.privateKeyFile,
       scope: op.scope,

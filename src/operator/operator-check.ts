@@ -23,13 +23,15 @@ const list = (v: unknown) => (Array.isArray(v) ? (v.length ? v.join(' ') : '(non
  * - the operator's JWKS is fetched and must hold a key for the ID-token alg the broker will expect;
  * - a test client assertion is signed (never sent) and its alg compared with the operator's list;
  * - an advertised list that leaves out what the broker sends is a mismatch; a list not advertised at all is
- *   a warning (the operator may still accept it); `usable` is false on any mismatch.
+ *   a warning (the operator may still accept it); `usable` is false on any mismatch;
+ * - scopes are the exception: `scopes_supported` is "RECOMMENDED" and operators often list only the OpenID ones
+ *   (the sandbox does), so a scope missing from it is a warning, not a mismatch.
  */
 export async function checkOperator(operators: OperatorClient, operator: OperatorConfig): Promise<{ usable: boolean; lines: CheckLine[] }> {
   const lines: CheckLine[] = [];
   const add = (what: string, advertised: string, configured: string, verdict: CheckLine['verdict']) => lines.push({ what, advertised, configured, verdict });
-  const compare = (what: string, advertisedList: unknown, sent: string) => {
-    const verdict = !Array.isArray(advertisedList) ? 'warn' : advertisedList.includes(sent) ? 'ok' : 'mismatch';
+  const compare = (what: string, advertisedList: unknown, sent: string, absent: CheckLine['verdict'] = 'mismatch') => {
+    const verdict = !Array.isArray(advertisedList) ? 'warn' : advertisedList.includes(sent) ? 'ok' : absent;
     add(what, list(advertisedList), sent, verdict);
   };
 
@@ -67,7 +69,7 @@ export async function checkOperator(operators: OperatorClient, operator: Operato
   }
   compare('PKCE method', as.code_challenge_methods_supported, 'S256');
   add('iss in the response (RFC 9207)', String(as.authorization_response_iss_parameter_supported ?? false), 'checked when advertised', as.authorization_response_iss_parameter_supported ? 'ok' : 'warn');
-  for (const scope of operator.scope.split(' ')) compare(`scope ${scope}`, as.scopes_supported, scope);
+  for (const scope of operator.scope.split(' ')) compare(`scope ${scope}`, as.scopes_supported, scope, 'warn');
   // the broker pushes and signs on its own when the operator requires it (authorization-url.ts), so "required" is fine
   const pushes = Boolean(operator.par || as.require_pushed_authorization_requests);
   add('PAR (RFC 9126)', as.pushed_authorization_request_endpoint ? `${as.require_pushed_authorization_requests ? 'required' : 'supported'}` : 'no', pushes ? 'on' : 'off', pushes && !as.pushed_authorization_request_endpoint ? 'mismatch' : 'ok');

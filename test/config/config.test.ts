@@ -131,3 +131,24 @@ describe('configuration', () => {
     expect(readme).toBe(withEnvTable(readme));
   });
 });
+
+describe('operator settings that cannot be safe or cannot work are refused at start (issue 16)', () => {
+  const base = { id: 'op', issuer: 'https://op.example', clientId: 'c', apiRoot: 'https://api.op.example', prefixes: ['+34'] };
+  const load = (operator: Record<string, unknown>, env: Record<string, string> = {}) =>
+    loadConfig({ BROKER_CONFIG: '/cfg.json', SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'https://sms.example/send', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}', OP_SECRET: 's3cret', ...env }, {
+      readFile: () => JSON.stringify({ operators: [{ ...base, ...operator }] }),
+    });
+
+  it.each([
+    [{ allowInsecureHttp: true }, { NODE_ENV: 'production' }, 'allowInsecureHttp'],
+    [{ allowInsecureHttp: true }, { PUBLIC_URL: 'https://broker.example' }, 'allowInsecureHttp'],
+    [{ clientAuth: 'client_secret_basic', clientSecretEnv: 'OP_SECRET', requestObject: true }, {}, 'requestObject'],
+    [{ clientAuth: 'client_secret_post', clientSecretEnv: 'OP_SECRET', tokenAcquisition: 'jwt_bearer' }, {}, 'tokenAcquisition'],
+  ])('%j with %j stops the start, naming %s', (operator, env, field) => {
+    expect(() => load(operator, env)).toThrow(field);
+  });
+
+  it('a plain-http lab operator still loads in development', () => {
+    expect(load({ allowInsecureHttp: true }).operators[0].allowInsecureHttp).toBe(true);
+  });
+});
