@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { startStandardOperator, type StandardOperator } from './support/standard-operator.js';
+import { operatorEntryFor, startStandardOperator, type StandardOperator } from './support/standard-operator.js';
 
 /** 2-legged tokens for the operator APIs that name the number in the request (SIM Swap, Number Recycling, OTP SMS). */
 describe('client-credentials tokens at an operator', () => {
@@ -23,23 +23,7 @@ describe('client-credentials tokens at an operator', () => {
           configure: (defaults) => ({ ...defaults, scopes: [...defaults.scopes, 'sim-swap:check'], features: { ...defaults.features, clientCredentials: { enabled: true } } }),
         });
       },
-      operators: () => [
-        {
-          id: 'cc',
-          issuer: operator.issuer,
-          clientId: 'broker-cc',
-          clientAuth: 'private_key_jwt',
-          scope: 'openid number-verification:verify',
-          loginHintFormat: 'tel',
-          apiRoot: operator.apiRoot,
-          apiVersionPath: '/number-verification/v2',
-          mode: 'verify',
-          hashPhoneNumber: false,
-          prefixes: ['+34'],
-          allowInsecureHttp: true,
-          idToken: true,
-        } as never,
-      ],
+      operators: () => [operatorEntryFor(operator, { id: 'cc', clientId: 'broker-cc' })],
     });
   });
   afterAll(async () => {

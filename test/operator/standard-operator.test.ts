@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { NV_SCOPE, startStandardOperator, type StandardOperator } from './support/standard-operator.js';
+import { operatorEntryFor, startStandardOperator, type StandardOperator } from './support/standard-operator.js';
 
 /**
  * Issue 16: an operator deployed from the standards (oidc-provider with a path issuer, PS256 ID tokens and
@@ -14,23 +14,7 @@ describe('an operator built from the standards (path issuer, PS256 ID tokens, pa
     broker = await startTestBroker({
       background: false,
       sandbox: false,
-      operators: () => [
-        {
-          id: 'standard',
-          issuer: operator.issuer,
-          clientId: 'broker-1',
-          clientAuth: 'private_key_jwt',
-          scope: `openid ${NV_SCOPE}`,
-          loginHintFormat: 'tel',
-          apiRoot: operator.apiRoot,
-          apiVersionPath: '/number-verification/v2',
-          mode: 'verify',
-          hashPhoneNumber: false,
-          prefixes: ['+34'],
-          allowInsecureHttp: true,
-          idToken: true,
-        },
-      ],
+      operators: () => [operatorEntryFor(operator, { id: 'standard', clientId: 'broker-1' })],
       beforeOperators: async (url) => {
         brokerUrl = url;
         operator = await startStandardOperator({

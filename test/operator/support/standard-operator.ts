@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
+import type { OperatorConfig } from '../../../src/config/index.js';
 
 /** oidc-provider's configuration, as loosely typed as its local declaration (src/sandbox/oidc-provider.d.ts) */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -182,3 +183,21 @@ async function privateJwk(alg: 'RS256' | 'PS256' | 'ES256'): Promise<jose.JWK> {
 }
 
 export type { Server };
+
+/** The broker's BROKER_CONFIG entry for a standard operator: the CAMARA defaults, plain http allowed (loopback). */
+export function operatorEntryFor(operator: StandardOperator, entry: { id: string; clientId: string } & Record<string, unknown>) {
+  return {
+    issuer: operator.issuer,
+    clientAuth: 'private_key_jwt' as const,
+    scope: `openid ${NV_SCOPE}`,
+    loginHintFormat: 'tel' as const,
+    apiRoot: operator.apiRoot,
+    apiVersionPath: '/number-verification/v2',
+    mode: 'verify' as const,
+    hashPhoneNumber: false,
+    prefixes: ['+34'],
+    allowInsecureHttp: true,
+    idToken: true,
+    ...entry,
+  } as OperatorConfig;
+}
