@@ -156,12 +156,14 @@ export function formatCountdown(seconds) {
 export const METHOD_LABELS = {
   silent_auth: 'Silent verification by your mobile operator',
   sms_otp: 'One-time code by SMS',
+  digital_credential: "Your SIM's credential, confirmed by your mobile operator",
 };
 
 export const STATUS_LABELS = {
   pending: 'Pending',
   silent_auth_in_progress: 'Checking with operator',
   awaiting_completion: 'Waiting for the other device',
+  awaiting_credential: 'Waiting for the SIM credential',
   verified: 'Verified',
   fallback_required: 'SMS needed',
   otp_sent: 'Code sent',
