@@ -186,6 +186,9 @@ export const REASON_LABELS = {
   user_requested: 'you asked for a code by SMS',
   too_many_attempts: 'too many wrong codes',
   other_device: 'the operator recognised another device than the one that asked',
+  next_channel: 'the next way to verify was asked for',
+  credential_invalid: "the SIM credential failed the broker's checks",
+  credential_refused: 'the operator did not accept the SIM credential',
 };
 
 export function describeReason(reason) {
