@@ -156,12 +156,14 @@ export function formatCountdown(seconds) {
 export const METHOD_LABELS = {
   silent_auth: 'Silent verification by your mobile operator',
   sms_otp: 'One-time code by SMS',
+  digital_credential: "Your SIM's credential, confirmed by your mobile operator",
 };
 
 export const STATUS_LABELS = {
   pending: 'Pending',
   silent_auth_in_progress: 'Checking with operator',
   awaiting_completion: 'Waiting for the other device',
+  awaiting_credential: 'Waiting for the SIM credential',
   verified: 'Verified',
   fallback_required: 'SMS needed',
   otp_sent: 'Code sent',
@@ -184,6 +186,9 @@ export const REASON_LABELS = {
   user_requested: 'you asked for a code by SMS',
   too_many_attempts: 'too many wrong codes',
   other_device: 'the operator recognised another device than the one that asked',
+  next_channel: 'the next way to verify was asked for',
+  credential_invalid: "the SIM credential failed the broker's checks",
+  credential_refused: 'the operator did not accept the SIM credential',
 };
 
 export function describeReason(reason) {

@@ -9,6 +9,10 @@ export function describeEvent(e) {
       return { title: 'Verification started', detail: d.network ? `network: ${d.network}` : '' };
     case 'operator_redirect':
       return { title: 'Sent to the mobile operator', detail: d.operator ? `operator: ${d.operator}` : '' };
+    case 'credential_requested':
+      return { title: 'Asked the device for its SIM credential', detail: d.operator ? `operator: ${d.operator}` : '' };
+    case 'credential_presented':
+      return { title: 'SIM credential presented' };
     case 'callback_received':
       return { title: 'Operator sent the device back' };
     case 'token_exchanged':

@@ -1,6 +1,8 @@
-// index.html: phone number and network, then the silent leg (a top-level trip to the operator) or SMS.
+// index.html: phone number and network, then the silent leg (a top-level trip to the operator) or SMS; where the
+// browser has the Digital Credentials API, also the SIM's credential (TS.43), which works on WiFi without an SMS.
 import { $, api, describeTooMany, el, pageLanguage, rememberNumber, revealSandbox, say } from './common.js';
 import { COUNTRIES, defaultCountry, toE164 } from './phone-input.js';
+import { askForSimCredential, canAskForSimCredential } from './sim-credential.js';
 
 const form = $('#start-form');
 const phone = $('#phone');
@@ -9,11 +11,14 @@ const message = $('#message');
 const phoneError = $('#phone-error');
 const countryHint = $('#country-hint');
 const submit = $('#submit');
+const simSubmit = $('#sim-credential-submit');
 let touched = false;
 
 for (const c of COUNTRIES) country.append(el('option', { value: c.iso, title: c.name }, `${c.iso} +${c.dial}`));
 country.value = defaultCountry();
 preselectNetwork();
+// without the API the page stays as it was: no button, nothing said
+$('#sim-credential').hidden = !canAskForSimCredential();
 
 revealSandbox().then((info) => {
   if (!info) return;
@@ -70,20 +75,72 @@ form.addEventListener('submit', async (event) => {
       location.assign(`otp.html?${new URLSearchParams({ verificationId: started.verificationId, status: started.status })}`);
     }
   } catch (err) {
-    busy(false);
-    showForm();
-    if (err.code === 'INVALID_ARGUMENT') {
-      phone.setAttribute('aria-invalid', 'true');
-      phoneError.textContent = err.message;
-      phone.focus();
-    } else if (err.code === 'TOO_MANY_REQUESTS') {
-      say(message, describeTooMany(err), 'error', 'Not now.');
-      message.focus();
-    } else {
-      say(message, err.message, 'error', 'We could not start the verification.');
-    }
+    explainStartRefusal(err);
   }
 });
+
+/**
+ * "Verify with your SIM": the broker starts with the credential channel (SMS next) and answers the OpenID4VP request,
+ * which goes to the browser as it is; the credential's vp_token goes back to the broker, which verifies it with the
+ * operator. No credential, or one the broker refuses: the SMS path, where the code page says why in one line.
+ */
+simSubmit.addEventListener('click', async () => {
+  touched = true;
+  const parsed = check();
+  if (!parsed) {
+    phone.focus();
+    return;
+  }
+  say(message, '');
+  busy(true);
+  showProgress('credential');
+  let started;
+  try {
+    started = await api('/v1/verifications', {
+      method: 'POST',
+      body: { phoneNumber: parsed.e164, workflow: [{ channel: 'digital_credential' }, { channel: 'sms' }], lang: pageLanguage() },
+    });
+  } catch (err) {
+    return explainStartRefusal(err);
+  }
+  const id = started.verificationId;
+  rememberNumber(id, parsed.e164);
+  // no credential channel for this number (no aggregator serves it): the broker is already on SMS
+  if (!started.digitalCredentialRequest) return toCodePage(id, started.status);
+
+  advanceProgress('credential');
+  const answer = await askForSimCredential(started.digitalCredentialRequest);
+  if (answer.declined) return toCodePage(id, started.status, answer.declined);
+  $('#progress-detail').textContent = 'Your operator is confirming the number from the credential…';
+  try {
+    const checked = await api(`/v1/verifications/${encodeURIComponent(id)}/credential`, { method: 'POST', body: { vp_token: answer.vpToken } });
+    if (checked.status === 'verified') return location.assign(`result.html?${new URLSearchParams({ verificationId: id, status: 'verified' })}`);
+    toCodePage(id, checked.status, 'refused');
+  } catch {
+    // refused (a stale or replayed presentation, another number, the operator said no): the code page reads the
+    // verification again and offers the SMS, or says it is over
+    toCodePage(id, 'awaiting_credential', 'refused');
+  }
+});
+
+function toCodePage(verificationId, status, credential) {
+  location.assign(`otp.html?${new URLSearchParams({ verificationId, status, ...(credential && { credential }) })}`);
+}
+
+function explainStartRefusal(err) {
+  busy(false);
+  showForm();
+  if (err.code === 'INVALID_ARGUMENT') {
+    phone.setAttribute('aria-invalid', 'true');
+    phoneError.textContent = err.message;
+    phone.focus();
+  } else if (err.code === 'TOO_MANY_REQUESTS') {
+    say(message, describeTooMany(err), 'error', 'Not now.');
+    message.focus();
+  } else {
+    say(message, err.message, 'error', 'We could not start the verification.');
+  }
+}
 
 // coming back with the Back button restores this page from the cache: show the form again
 addEventListener('pageshow', (event) => {
@@ -113,6 +170,7 @@ function check({ quiet = false } = {}) {
 
 function busy(on) {
   submit.disabled = on;
+  simSubmit.disabled = on;
   submit.textContent = on ? 'Starting…' : 'Verify number';
 }
 
@@ -135,6 +193,13 @@ function advanceProgress(kind) {
 }
 
 function setProgressText(kind) {
+  if (kind === 'credential') {
+    $('#progress-title').textContent = 'Asking your phone for its SIM credential…';
+    $('#progress-detail').textContent = 'Your phone asks you to share the credential its SIM holds. Nothing is texted.';
+    $('#step-operator').textContent = 'You share the SIM credential';
+    $('#step-result').textContent = 'Result';
+    return;
+  }
   const sms = kind === 'sms';
   $('#progress-title').textContent = sms ? 'Sending you a code by SMS…' : 'Checking with your mobile operator…';
   $('#progress-detail').textContent = sms

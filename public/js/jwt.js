@@ -45,4 +45,5 @@ export const AMR_NOTES = {
   nba: 'network-based authentication by the operator',
   sms: 'one-time code by SMS',
   otp: 'one-time code',
+  ts43: "the SIM's credential (GSMA TS.43), confirmed by the operator",
 };

@@ -1,5 +1,6 @@
 // otp.html: the SMS leg. Starts it when needed, checks the code, resends with a countdown, explains refusals.
-import { $, api, describeReason, describeTooMany, el, formatCountdown, formatTime, rememberedNumber, retryAfterSeconds, revealSandbox, say, verificationIdFromUrl } from './common.js';
+import { $, api, describeReason, describeTooMany, el, formatCountdown, formatTime, queryParam, rememberedNumber, retryAfterSeconds, revealSandbox, say, verificationIdFromUrl } from './common.js';
+import { CREDENTIAL_OUTCOMES } from './sim-credential.js';
 
 const id = verificationIdFromUrl();
 const form = $('#code-form');
@@ -44,7 +45,8 @@ async function ensureCodeSent(v) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     v = await api(`/v1/verifications/${encodeURIComponent(id)}`);
   }
-  if (v.status !== 'fallback_required' && v.status !== 'awaiting_completion') return v;
+  // awaiting_credential: the start page got no SIM credential, or the broker refused it (the SMS is the next channel)
+  if (v.status !== 'fallback_required' && v.status !== 'awaiting_completion' && v.status !== 'awaiting_credential') return v;
   // the SMS goes out on a click, never on arrival: any web page can send a browser to this page
   await askToSend(v);
   $('#otp-lead').textContent = 'Sending you a code by SMS…';
@@ -58,9 +60,8 @@ async function ensureCodeSent(v) {
 
 /** Says why a code is needed and waits for the person to ask for it. */
 function askToSend(v) {
-  const why = v.reason ? `Your operator could not confirm the number silently: ${describeReason(v.reason)}.` : 'Your operator could not confirm the number silently.';
-  $('#otp-lead').textContent = `${why} We can text you a one-time code instead.`;
-  const button = el('button', { class: 'button', type: 'button', id: 'send-code' }, 'Text me a code');
+  $('#otp-lead').textContent = `${whyNoSilentCheck(v)} We can text you a one-time code instead.`;
+  const button = el('button', { class: 'button', type: 'button', id: 'send-code', 'aria-describedby': 'otp-lead' }, 'Text me a code');
   $('#otp-lead').after(button);
   button.focus();
   return new Promise((resolve) => button.addEventListener('click', () => {
@@ -86,6 +87,17 @@ function show(v) {
   $('#resend-block').hidden = false;
   applyOtp(v.otp);
   codeInput.focus();
+}
+
+/** One line: why the operator (silently, or from the SIM's credential) did not confirm the number. */
+function whyNoSilentCheck(v) {
+  // what the start page saw of the SIM credential: a fixed vocabulary, so a link cannot put its own words here
+  const seen = queryParam('credential');
+  if (seen && Object.hasOwn(CREDENTIAL_OUTCOMES, seen)) {
+    const line = CREDENTIAL_OUTCOMES[seen];
+    return seen === 'refused' && v.reason ? `${line.slice(0, -1)}: ${describeReason(v.reason)}.` : line;
+  }
+  return v.reason ? `Your operator could not confirm the number silently: ${describeReason(v.reason)}.` : 'Your operator could not confirm the number silently.';
 }
 
 /** Why the silent leg gave way to SMS (kept on the timeline for good). */

@@ -5,6 +5,7 @@ import { AMR_NOTES, CLAIM_NOTES, decodeJwt, TIME_CLAIMS } from './jwt.js';
 
 const id = verificationIdFromUrl();
 const FINAL = new Set(['verified', 'failed', 'expired']);
+const VERIFIED_HOW = { silent_auth: 'silently, by your mobile operator', digital_credential: "from your SIM's credential, by your mobile operator" };
 const ICONS = {
   ok: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"><path d="m5 12.5 4.5 4.5L19 7.5"/></svg>',
   bad: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"><path d="M6.5 6.5l11 11M17.5 6.5l-11 11"/></svg>',
@@ -77,7 +78,7 @@ function message() {
 function render(v) {
   const by = METHOD_LABELS[v.method] ?? v.method;
   if (v.status === 'verified') {
-    setOutcome('ok', 'Number verified', `${v.phoneNumber} · ${v.method === 'silent_auth' ? 'silently, by your mobile operator' : 'with a code by SMS'}`);
+    setOutcome('ok', 'Number verified', `${v.phoneNumber} · ${VERIFIED_HOW[v.method] ?? 'with a code by SMS'}`);
   } else if (v.status === 'failed') {
     setOutcome('bad', 'Verification failed', v.reason ? `Because ${describeReason(v.reason)}.` : '');
   } else if (v.status === 'expired') {
