@@ -3,7 +3,7 @@ import type { VerificationMethod } from '../domain/verification.js';
 
 export type VerificationOutcome = 'verified' | 'failed' | 'expired' | 'cancelled';
 /** `search`: a Telco Finder lookup (operator `telco-finder`, whose client-credentials token is its `token`) */
-export type OperatorEndpoint = 'discovery' | 'token' | 'verify' | 'search';
+export type OperatorEndpoint = 'discovery' | 'token' | 'verify' | 'search' | 'credential_request';
 export type OperatorCallOutcome = 'ok' | 'error' | 'timeout';
 export type SmsSendResult = 'sent' | 'failed';
 /** why an SMS send was refused before any provider was asked (see SmsLimits and sendCode) */
