@@ -34,6 +34,12 @@ export const apiKeySchema = z.strictObject({
 const returnUrlPrefix = z.string().max(512).refine((value) => typeof parseReturnUrlPrefix(value) !== 'string', {
   message: 'must be an http(s) URL or an app deep link (scheme://host/path), without query, fragment or credentials',
 });
+const credentialOrigin = z
+  .string()
+  .max(300)
+  .refine((value) => /^android:apk-key-hash:[A-Za-z0-9_+/=-]{20,100}$/.test(value) || isWebOrigin(value), {
+    message: 'must be a web origin (https://host[:port]) or android:apk-key-hash:<hash>',
+  });
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as ES');
 
 /** What an administrator may set (create and update take these fields). */
@@ -66,6 +72,12 @@ export const applicationSettingsSchema = z.strictObject({
   simSwap: simSwapPolicySchema.optional(),
   /** what a number recycled since the start's `knownSince` does (default when knownSince is given: flag) */
   numberRecycling: numberRecyclingPolicySchema.optional(),
+  /**
+   * issue 18: the origins of the application's apps and pages that present the carrier's credential (the Digital
+   * Credentials API puts `origin:<origin>` in the key-binding JWT's aud): a web origin (`https://app.example.com`) or an
+   * Android app's (`android:apk-key-hash:<base64url SHA-256 of its signing certificate>`). None: no digital_credential.
+   */
+  credentialOrigins: z.array(credentialOrigin).max(20).optional(),
 });
 
 export const applicationSchema = applicationSettingsSchema.extend({
@@ -105,6 +117,17 @@ export function liveKeyOf(app: Application, presented: string): ApiKeyRecord | u
 
 export function newWebhookSecret(): string {
   return `whsec_${Buffer.from(randomToken(32), 'base64url').toString('base64')}`;
+}
+
+/** `https://host[:port]` exactly as URL.origin writes it (http only for loopback, as in development) */
+function isWebOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    const loopback = /^(localhost|127(\.\d+){3}|\[::1\])$/.test(url.hostname);
+    return url.origin === value && (url.protocol === 'https:' || (url.protocol === 'http:' && loopback));
+  } catch {
+    return false;
+  }
 }
 
 function digest(value: string): string {

@@ -22,6 +22,7 @@ export function applicationView(app: Application) {
     limits: app.limits,
     ...(app.simSwap && { simSwap: app.simSwap }),
     ...(app.numberRecycling && { numberRecycling: app.numberRecycling }),
+    ...(app.credentialOrigins?.length && { credentialOrigins: app.credentialOrigins }),
     keys: app.keys.map((key) => ({
       id: key.id,
       hint: `vbk_${key.id}_…`,

@@ -3,6 +3,25 @@ import { simSwapPolicySchema } from './fraud-signals.js';
 import { applicationSchema } from './webhooks.js';
 import { operatorMetadataSchema } from './operator-metadata.js';
 
+// ── digital credentials (issue 18) ──
+/**
+ * How the broker asks an operator or aggregator for the request parameters of a TS.43 credential request: a POST
+ * with a client-credentials token to `endpoint`, or to `requestParametersPath` under its apiRoot (exactly one), with
+ * `{nonce, vct}`, answered `{credential_authorization_jwt}` (operator/credential-request.ts). `vct`: `verify` asks
+ * for number-verification/verify/ts43, `device-phone-number` for number-verification/device-phone-number/ts43.
+ */
+const digitalCredentialSchema = z
+  .object({
+    requestParametersPath: z.string().regex(/^\/[\w./-]*$/).optional(),
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    vct: z.enum(['verify', 'device-phone-number']).default('verify'),
+    /** the scope of the client-credentials token for the request-parameters call */
+    scope: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((dc) => Boolean(dc.requestParametersPath) !== Boolean(dc.endpoint), { message: 'exactly one of requestParametersPath or endpoint' });
+// ── end digital credentials ──
+
 /**
  * One mobile operator the broker can verify numbers with. Defaults follow the CAMARA profile; the
  * dialect switches (clientAuth, loginHintFormat, apiVersionPath, prompt) cover Vonage and Orange.
@@ -84,6 +103,14 @@ export const operatorSchema = z
      * operator's 3-legged token (no number sent) instead of a client-credentials token
      */
     simSwapScope: z.boolean().optional(),
+    // ── digital credentials (issue 18) ──
+    /**
+     * the operator (or aggregator) exchanges the carrier's TS.43 credential presented over the Digital Credentials
+     * API (docs/digital-credentials.md): where the broker gets its request parameters (its signed
+     * credential_authorization_jwt) and which vct to ask for; the presentation is then exchanged at its token
+     * endpoint (JWT-bearer, `sub=vp_token:<SD-JWT>`). Follows a draft, may change.
+     */
+    digitalCredential: digitalCredentialSchema.optional(),
   })
   .strict()
   .superRefine(checkRequestSecurity)

@@ -6,8 +6,14 @@
  * raced call changes nothing).
  *
  * Rules:
- * - a verification starts `silent_auth_in_progress` (an operator's authorization request is out) or
+ * - a verification starts `silent_auth_in_progress` (an operator's authorization request is out),
+ *   `awaiting_credential` (issue 18: an OpenID4VP request for the carrier's TS.43 credential is out) or
  *   `fallback_required` (WiFi, no operator, the operator unreachable, or a caller that cannot follow redirects);
+ * - `awaiting_credential` is the digital-credential leg, on any network: its nonce (kept as a keyed hash) is consumed
+ *   by the first presentation, right or wrong (`credentialPresented`, the status unchanged while the aggregator is
+ *   asked); → `verified` (method digital_credential) when the aggregator's token proves the number; →
+ *   `fallback_required` when the presentation is invalid, refused, for another number, or the starter moves on
+ *   (/fallback, /next), like the silent leg: the guards treat it as one (fallbackStep `leave_silent`);
  * - `silent_auth_in_progress` → `verified` when the operator proved the number on the device of the session that
  *   asked; → `awaiting_completion` when it proved it on another device, which got the completion code;
  *   → `fallback_required` when it did not prove it (or the starter gave up);
@@ -34,17 +40,21 @@
  *      │        │           │
  *      │        └───────────┴──► fallback_required ─► otp_sent ─► verified | failed
  *      └─────────────────────────────▲ (WiFi, no operator)
+ *   awaiting_credential ─► verified  │ (digital credential, issue 18)
+ *      └─────────────────────────────┘ (invalid, refused, mismatch, /fallback, /next)
  *   any unfinished status ─► expired | cancelled
  */
 import type { FallbackReason } from '../operator/failure.js';
 import type { OutboxMessage } from '../store/store.js';
 import { verificationEvent } from '../webhooks/events.js';
-import { event, type CompletionState, type OtpState, type RiskRefusal, type RiskSignals, type Verification, type VerificationEvent } from './verification.js';
+import { event, type Channel, type CompletionState, type CredentialState, type OtpState, type RiskRefusal, type RiskSignals, type Verification, type VerificationEvent } from './verification.js';
 
 export type VerificationStatus =
   | 'pending'
   | 'silent_auth_in_progress'
   | 'awaiting_completion'
+  /** issue 18: the OpenID4VP request for the carrier's TS.43 credential is out; not final, it expires */
+  | 'awaiting_credential'
   | 'verified'
   | 'fallback_required'
   | 'otp_sent'
@@ -73,6 +83,11 @@ export function isPastExpiry(v: Verification, now: Date): boolean {
 /** The session (or facade token, or WSO2 user) that started it is the only one that may read or finish it. */
 export function isOwnedBy(v: Verification, ownerId: string | undefined): boolean {
   return ownerId !== undefined && v.ownerId === ownerId;
+}
+
+/** Whether the verification waits for a presentation of the carrier's credential (issue 18) whose nonce is unused. */
+export function awaitsCredential(v: Verification): boolean {
+  return v.status === 'awaiting_credential' && Boolean(v.credential?.nonceHash);
 }
 
 /** Whether the verification waits for the operator to send the device back to /callback. */
@@ -139,17 +154,22 @@ export function sendRefusal(v: Verification, now: Date, limits: { maxSends: numb
 }
 
 /**
- * The channel a verification is on now (an application's workflow, issue 14): `silent_auth` while the operator's
- * answer or the completion code is awaited, `sms` once the SMS leg is due or a code is out; none when finished.
+ * The channel a verification is on now (an application's workflow, issue 14): `digital_credential` while a
+ * presentation is awaited (issue 18), `silent_auth` while the operator's answer or the completion code is awaited,
+ * `sms` once the SMS leg is due or a code is out; none when finished.
  */
-export function currentChannel(v: Verification): 'silent_auth' | 'sms' | undefined {
+export function currentChannel(v: Verification): Channel | undefined {
   if (isFinal(v.status)) return undefined;
+  if (v.status === 'awaiting_credential') return 'digital_credential';
   return fallbackStep(v) === 'leave_silent' ? 'silent_auth' : 'sms';
 }
 
-/** What asking for the SMS leg does to it now: leave the silent leg first, send at once, or nothing (a code is out). */
+/**
+ * What asking for the SMS leg does to it now: leave the silent leg (or the digital-credential leg, which ends the
+ * same way) first, send at once, or nothing (a code is out).
+ */
 export function fallbackStep(v: Verification): 'leave_silent' | 'send' | 'already_sent' | 'finished' {
-  if (v.status === 'pending' || v.status === 'silent_auth_in_progress' || v.status === 'awaiting_completion') return 'leave_silent';
+  if (v.status === 'pending' || v.status === 'silent_auth_in_progress' || v.status === 'awaiting_completion' || v.status === 'awaiting_credential') return 'leave_silent';
   if (v.status === 'fallback_required') return 'send';
   if (v.status === 'otp_sent') return 'already_sent';
   return 'finished';
@@ -160,6 +180,18 @@ export function fallbackStep(v: Verification): 'leave_silent' | 'send' | 'alread
 /** A new record (status `pending`) whose operator's authorization request is out. `events`: who asked, first. */
 export function startedSilent(v: Verification, operatorId: string, now: Date, events: VerificationEvent[] = []): Verification {
   return { ...v, status: 'silent_auth_in_progress', operatorId, events: [...v.events, ...events, event('operator_redirect', { operator: operatorId }, now)] };
+}
+
+/** A new record (status `pending`) whose OpenID4VP request for the carrier's credential is out (issue 18). */
+export function startedAwaitingCredential(v: Verification, operatorId: string, credential: CredentialState, now: Date, events: VerificationEvent[] = []): Verification {
+  return {
+    ...v,
+    status: 'awaiting_credential',
+    method: 'digital_credential',
+    operatorId,
+    credential,
+    events: [...v.events, ...events, event('credential_requested', { operator: operatorId, vct: credential.vct }, now)],
+  };
 }
 
 /** A new record that starts on the SMS leg: WiFi, no operator, discovery failed, or a caller without redirects. */
@@ -180,6 +212,7 @@ export function verified(now: Date, method: Verification['method'], events: Veri
       updatedAt: now.toISOString(),
       reason: undefined,
       completion: undefined,
+      credential: undefined,
       ...(v.otp && { otp: { ...v.otp, codeHash: '' } }),
       events: [...v.events, ...events, event('verified', { method }, now)],
     };
@@ -212,9 +245,23 @@ export function fallbackRequired(now: Date, reason: FallbackReason, detail: Reco
       method: 'sms_otp',
       reason,
       completion: undefined,
+      credential: undefined,
       updatedAt: now.toISOString(),
       events: [...v.events, ...events, event('fallback_required', { reason, ...detail }, now)],
     };
+    return { next };
+  };
+}
+
+/**
+ * A presentation of the carrier's credential arrived (issue 18): its nonce is consumed, right or wrong, so no
+ * presentation is ever checked twice; the status stays `awaiting_credential` while the broker checks it and asks the
+ * aggregator. Declines when the nonce was already consumed (a replay, a concurrent presentation) or it has expired.
+ */
+export function credentialPresented(now: Date): Transition {
+  return (v) => {
+    if (!awaitsCredential(v) || isPastExpiry(v, now)) return undefined;
+    const next: Verification = { ...v, credential: { ...v.credential!, nonceHash: '' }, updatedAt: now.toISOString(), events: [...v.events, event('credential_presented', undefined, now)] };
     return { next };
   };
 }
@@ -293,6 +340,7 @@ export function cancelled(now: Date): Transition {
       status: 'cancelled',
       reason: 'cancelled',
       completion: undefined,
+      credential: undefined,
       ...(v.otp && { otp: { ...v.otp, codeHash: '' } }),
       updatedAt: now.toISOString(),
       events: [...v.events, event('cancelled', undefined, now)],

@@ -4,7 +4,7 @@ export type { VerificationStatus } from './lifecycle.js';
 /** @see lifecycle.ts: statuses, transitions and guards live there */
 export { isFinal } from './lifecycle.js';
 
-export type VerificationMethod = 'silent_auth' | 'sms_otp';
+export type VerificationMethod = 'silent_auth' | 'sms_otp' | 'digital_credential';
 export type NetworkHint = 'cellular' | 'wifi' | 'unknown';
 
 /** the format of a verification id: `vrf_` + 16 random bytes in base64url (flows/start-verification.ts) */
@@ -46,9 +46,27 @@ export interface CompletionState {
   attempts: number;
 }
 
-/** A channel of a workflow (issue 14), tried in the order the application gave. */
-export type Channel = 'silent_auth' | 'sms';
-export const CHANNELS: readonly Channel[] = ['silent_auth', 'sms'];
+/**
+ * A channel of a workflow (issue 14), tried in the order the application gave. `digital_credential` (issue 18): the
+ * carrier-issued TS.43 credential over the Digital Credentials API, first when present (docs/digital-credentials.md).
+ */
+export type Channel = 'digital_credential' | 'silent_auth' | 'sms';
+export const CHANNELS: readonly Channel[] = ['digital_credential', 'silent_auth', 'sms'];
+
+/**
+ * The digital-credential leg (issue 18): what a presentation is checked against. The OpenID4VP nonce itself is
+ * never stored, only its keyed hash (like a code's); `nonceHash` is emptied by the first presentation, right or
+ * wrong (single use).
+ */
+export interface CredentialState {
+  nonceHash: string;
+  /** the DCQL credential id the request named: the key of the presentation in `vp_token` */
+  credentialId: string;
+  /** the vct asked for (number-verification/verify/ts43 or …/device-phone-number/ts43) */
+  vct: string;
+  /** the key-binding JWT's allowed `aud` values: `origin:<origin>` of the broker's page or the application's apps */
+  audiences: string[];
+}
 
 /**
  * What an application's backend asked for when it started the verification with its key: the device opens
@@ -104,6 +122,8 @@ export interface Verification {
   verifiedAt?: string;
   otp?: OtpState;
   completion?: CompletionState;
+  /** the digital-credential leg's state, while a presentation is awaited (issue 18) */
+  credential?: CredentialState;
   /** present when an application started it with its key (server to server) */
   backend?: BackendStart;
   /** the day (YYYY-MM-DD) since when the caller says the number was its user's: asks for the Number Recycling check */

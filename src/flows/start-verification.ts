@@ -3,11 +3,13 @@ import type { Application } from '../applications/application.js';
 import type { OperatorConfig } from '../config/index.js';
 import { parseReturnUrlPrefix, type ReturnUrlPrefix } from '../config/return-url-prefixes.js';
 import type { BrokerDeps } from '../deps.js';
-import { allowsSms, awaitsOperator, startedOnSms, startedSilent } from '../domain/lifecycle.js';
+import { allowsSms, awaitsOperator, startedAwaitingCredential, startedOnSms, startedSilent } from '../domain/lifecycle.js';
 import { event, type AuthorizationState, type Channel, type NetworkHint, type Verification } from '../domain/verification.js';
 import { BrokerError, ServiceNotApplicable } from '../errors.js';
 import { OperatorFailure } from '../operator/failure.js';
 import { servesRedirectFlow, takesOperatorToken, tokenAcquisitionOf } from '../operator/operator-token.js';
+import { servesDigitalCredential } from '../operator/credential-request.js';
+import { requestCarrierCredential, type DigitalCredentialRequest } from './credential-request.js';
 import type { SessionBinding } from '../store/store.js';
 import { newCheckUrl } from './check-url.js';
 import { sendCode } from './otp/send-code.js';
@@ -48,6 +50,11 @@ export interface StartInput {
   knownSince?: string;
   /** an application's backend started it with its key (issue 14): its workflow, limits and return URLs apply */
   backend?: BackendStartInput;
+  /**
+   * issue 18: the digital-credential leg first (the workflow's first channel): the origins (web, or Android
+   * `android:apk-key-hash:…`) whose presentations are accepted, i.e. the key-binding JWT's `aud` = `origin:<origin>`
+   */
+  digitalCredential?: { origins: readonly string[] };
 }
 
 export interface BackendStartInput {
@@ -72,6 +79,8 @@ export interface Started {
   authUrl?: string;
   /** for a backend's start: the broker URL its app opens instead of authUrl (flows/check-url.ts) */
   checkUrl?: string;
+  /** issue 18: the OpenID4VP request the page or app passes to the Digital Credentials API / Credential Manager */
+  digitalCredentialRequest?: DigitalCredentialRequest;
 }
 
 export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'operators' | 'logger' | 'now' | 'sms' | 'startLimits'>;
@@ -98,6 +107,10 @@ export type StartDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'opera
  *   within the request (verified, or fallback_required with the reason) and answers that. Without a token such
  *   an operator takes the redirect flow only when it also serves it (`redirectFlow`), else the number goes to
  *   SMS (reason `operator_token_required`); a token for an operator in authorization_code mode is not used.
+ * - digital_credential first (issue 18), on any network: the first candidate operator with a `digitalCredential`
+ *   setting is asked for its request parameters, and the verification is written `awaiting_credential` with the
+ *   OpenID4VP request in the answer; with no such operator (reason `no_operator`) or when it fails (its reason), the
+ *   next channel at once: SMS (sent now with `sms: 'send'`), or 422 when the workflow has no sms.
  */
 export async function startVerification(deps: StartDeps, input: StartInput): Promise<Started> {
   // input is checked before it costs the caller a start
@@ -105,13 +118,14 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   const { backend } = input;
   await deps.startLimits.check({ clientIp: input.clientIp, phoneNumber: input.phoneNumber, application: backend?.application });
   const now = deps.now();
+  if (input.digitalCredential) return startCredentialLeg(deps, input, newVerification(deps, input, returnUrl, now), now, originEvents(input, now));
   const smsFirst = input.channel === 'sms' || backend?.workflow[0] === 'sms';
   // Telco Finder's answer first (number portability), then the prefix match (operator-client.ts resolve); an
   // operator token proves the SIM whatever the network (TS.43): with one, a start on WiFi is routed too
   const routable = !smsFirst && (input.network !== 'wifi' || Boolean(backend?.operatorToken));
   const candidates = routable ? await deps.operators.resolve(input.phoneNumber) : [];
   const record = newVerification(deps, input, returnUrl, now);
-  const origin = input.origin ? [event('compat_request', input.origin, now)] : [];
+  const origin = originEvents(input, now);
   const tokenOperator = backend?.operatorToken ? candidates.find(takesOperatorToken) : undefined;
   if (tokenOperator) return startWithOperatorToken(deps, input, record, tokenOperator, now, origin);
   // a redirect needs the device on mobile data; CIBA and JWT-bearer prove nothing with the number alone: never a `tel:` hint to them
@@ -144,6 +158,29 @@ export async function startVerification(deps: StartDeps, input: StartInput): Pro
   const authorization: AuthorizationState = { ...begun.authState, verificationId: record.id, expiresAt: record.expiresAt };
   const inProgress = await save(deps, input, startedSilent(record, operator.id, now, origin), authorization);
   return { verification: inProgress, authUrl: begun.url };
+}
+
+function originEvents(input: StartInput, now: Date): Verification['events'] {
+  return input.origin ? [event('compat_request', input.origin, now)] : [];
+}
+
+/** The digital-credential leg first (issue 18): the request for the carrier's credential, or the next channel at once. */
+async function startCredentialLeg(deps: StartDeps, input: StartInput, record: Verification, now: Date, origin: Verification['events']): Promise<Started> {
+  const operator = (await deps.operators.resolve(input.phoneNumber)).find(servesDigitalCredential);
+  const nextChannel = async (started: Verification) => {
+    if (!allowsSms(record)) throw new ServiceNotApplicable('No operator can take a digital credential for this number now, and the workflow has no sms channel.');
+    return afterSilentLeg(deps, input, await save(deps, input, started));
+  };
+  if (!operator) return nextChannel(startedOnSms(record, 'no_operator', { channel: 'digital_credential' }, now, origin));
+  try {
+    const asked = await requestCarrierCredential(deps, operator, record, input.digitalCredential!.origins);
+    const verification = await save(deps, input, startedAwaitingCredential(record, operator.id, asked.credential, now, origin));
+    return { verification, digitalCredentialRequest: asked.request };
+  } catch (err) {
+    if (!(err instanceof OperatorFailure)) throw err;
+    deps.logger.warn({ verificationId: record.id, operator: operator.id, reason: err.reason, err: err.message }, 'digital credential request parameters failed');
+    return nextChannel(startedOnSms({ ...record, operatorId: operator.id }, err.reason, { channel: 'digital_credential', ...err.detail }, now, origin));
+  }
 }
 
 /** The first candidate whose authorization request can be built (its discovery loads), else the last one's failure. */

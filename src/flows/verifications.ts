@@ -21,7 +21,8 @@ import type { VerificationOutcome } from '../metrics/metrics.js';
  */
 export type VerificationDeps = Pick<BrokerDeps, 'store' | 'metrics'>;
 
-const SILENT_LEG = new Set(['pending', 'silent_auth_in_progress', 'awaiting_completion']);
+/** the legs before the SMS one: the silent leg, and the digital-credential leg (issue 18), which ends the same way */
+const SILENT_LEG = new Set(['pending', 'silent_auth_in_progress', 'awaiting_completion', 'awaiting_credential']);
 
 /**
  * Saves a new verification in one durable write, with its authorization state (when the silent leg starts) and
@@ -30,7 +31,7 @@ const SILENT_LEG = new Set(['pending', 'silent_auth_in_progress', 'awaiting_comp
 export async function saveNewVerification(deps: VerificationDeps, verification: Verification, also: { authorization?: AuthorizationState; session?: SessionBinding } = {}): Promise<void> {
   bindVerificationToLog(verification.id);
   await deps.store.verifications.create(verification, also);
-  deps.metrics.verificationStarted(verification.status === 'silent_auth_in_progress' ? 'silent_auth' : 'sms_otp');
+  deps.metrics.verificationStarted(verification.status === 'silent_auth_in_progress' ? 'silent_auth' : verification.status === 'awaiting_credential' ? 'digital_credential' : 'sms_otp');
   // a start without a silent leg (WiFi, no operator, discovery failed) is a fallback from the outset
   if (verification.status === 'fallback_required') deps.metrics.fallbackRequired(verification.reason ?? 'unknown');
 }

@@ -3,7 +3,7 @@ import type { VerificationMethod } from '../domain/verification.js';
 
 export type VerificationOutcome = 'verified' | 'failed' | 'expired' | 'cancelled';
 /** `search`: a Telco Finder lookup (operator `telco-finder`, whose client-credentials token is its `token`) */
-export type OperatorEndpoint = 'discovery' | 'token' | 'verify' | 'search' | 'par' | 'sim_swap' | 'number_recycling';
+export type OperatorEndpoint = 'discovery' | 'token' | 'verify' | 'search' | 'par' | 'sim_swap' | 'number_recycling' | 'credential_request';
 export type OperatorCallOutcome = 'ok' | 'error' | 'timeout';
 export type SmsSendResult = 'sent' | 'failed';
 /** why an SMS send was refused before any provider was asked (see SmsLimits and sendCode) */
@@ -58,7 +58,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
   const operatorCalls = new Histogram({
     name: 'broker_operator_request_duration_seconds',
-    help: 'Calls to operators, by operator, endpoint (discovery, token, par, verify, sim_swap, number_recycling; search at telco-finder) and outcome (ok, error, timeout).',
+    help: 'Calls to operators, by operator, endpoint (discovery, token, par, verify, sim_swap, number_recycling, credential_request; search at telco-finder) and outcome (ok, error, timeout).',
     labelNames: ['operator', 'endpoint', 'outcome'] as const,
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,

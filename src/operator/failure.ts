@@ -17,7 +17,13 @@ export type FallbackReason =
   | 'user_requested'
   /** an application's workflow: its silent leg ran past `timeoutSeconds`, or its backend moved to the next channel */
   | 'silent_timeout'
-  | 'next_channel';
+  | 'next_channel'
+  /**
+   * the digital-credential leg (issue 18): the presentation failed the broker's checks (structure, nonce, aud, iat,
+   * sd_hash, key binding), or the aggregator refused it (a credential it cannot decrypt or does not accept)
+   */
+  | 'credential_invalid'
+  | 'credential_refused';
 
 export class OperatorFailure extends Error {
   constructor(

@@ -3,7 +3,6 @@ import * as jose from 'jose';
 import type { SigningKey } from '../keys/key-ring.js';
 import { OperatorFailure } from './failure.js';
 import { ResponseTooLarge, type LeanHttp, type LeanResponse } from './lean-http.js';
-import { OPERATOR_TOKEN_PREFIX } from './operator-token.js';
 
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** the assertion's lifetime: long enough for clock skew, far below the profile's 300 s */
@@ -13,17 +12,24 @@ export interface JwtBearerRequest {
   tokenEndpoint: string;
   clientId: string;
   scope: string;
-  operatorToken: string;
+  /**
+   * the assertion's `sub`: `operatortoken:<token>` for an operator token the app obtained (issue 16), or
+   * `vp_token:<SD-JWT>` for a presentation of the carrier's TS.43 credential (issue 18)
+   */
+  subject: string;
   key: SigningKey;
   timeoutMs: number;
 }
 
 /**
- * An access token through the JWT-bearer grant, for the subscriber behind an operator token (TS.43) the app obtained.
+ * An access token through the JWT-bearer grant, for the subscriber behind an operator token (TS.43) the app obtained,
+ * or behind a presentation of the carrier's TS.43 credential (issue 18: CAMARA's operator-token acquisition draft puts
+ * the presentation in `sub` as `vp_token:<SD-JWT>`; follows a draft, may change).
  *
  * Rules (RFC 7523 §2.1, CAMARA "JWT Bearer flow with Operator Token"):
  * - the signed assertion is both the grant and the client's authentication: `iss` = client id,
- *   `sub` = `operatortoken:<token>` (never `tel:`: a number as subject proves nothing for Number Verification),
+ *   `sub` = `operatortoken:<token>` or `vp_token:<SD-JWT>` (never `tel:`: a number as subject proves nothing for
+ *   Number Verification),
  *   `aud` = the token endpoint, `iat`, `exp` 60 s later, a fresh `jti`, and the configured `scope`; signed with
  *   the key the operator knows the broker by (its `kid` in the header);
  * - the body is exactly `grant_type` and `assertion`: no client_assertion, no client_id;
@@ -49,7 +55,7 @@ function signAssertion(request: JwtBearerRequest): Promise<string> {
   return new jose.SignJWT({ scope: request.scope })
     .setProtectedHeader({ alg: request.key.alg, typ: 'JWT', kid: request.key.kid })
     .setIssuer(request.clientId)
-    .setSubject(`${OPERATOR_TOKEN_PREFIX}${request.operatorToken}`)
+    .setSubject(request.subject)
     .setAudience(request.tokenEndpoint)
     .setIssuedAt()
     .setExpirationTime(`${ASSERTION_SECONDS}s`)
@@ -67,7 +73,7 @@ function accessTokenFrom(response: LeanResponse): string {
   const operatorCode = typeof data?.error === 'string' ? data.error.slice(0, 64) : `HTTP_${response.status}`;
   const detail = { status: response.status, operatorCode };
   if (response.status >= 500 || response.status === 429) throw new OperatorFailure('operator_unavailable', `the operator answered ${response.status}`, detail);
-  if (operatorCode === 'invalid_grant') throw new OperatorFailure('access_denied', 'the operator refused the operator token', detail);
+  if (operatorCode === 'invalid_grant') throw new OperatorFailure('access_denied', 'the operator refused the grant (invalid_grant)', detail);
   throw new OperatorFailure('token_exchange_failed', `the operator refused the grant (${response.status} ${operatorCode})`, detail);
 }
 

@@ -12,7 +12,8 @@ import { OperatorFailure } from './failure.js';
 import { LeanHttp } from './lean-http.js';
 import { jwtBearerGrant } from './jwt-bearer.js';
 import { isNumberOnDevice } from './number-verification.js';
-import { tokenAcquisitionOf } from './operator-token.js';
+import { OPERATOR_TOKEN_PREFIX, tokenAcquisitionOf } from './operator-token.js';
+import { fetchCredentialAuthorization, requestParametersScope, VP_TOKEN_PREFIX, type DigitalCredentialSettings } from './credential-request.js';
 import { candidatesOf, routeToOperator } from './routing.js';
 import { TelcoFinder } from './telco-finder.js';
 import type { KeyValueStore } from '../store/store.js';
@@ -195,11 +196,44 @@ export class OperatorClient {
       const key = await this.requiredSigningKey(operator, 'the JWT-bearer grant');
       const tokenEndpoint = config.serverMetadata().token_endpoint!;
       const value = await this.timed(operator, 'token', () =>
-        jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, operatorToken, key, timeoutMs }),
+        jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, subject: `${OPERATOR_TOKEN_PREFIX}${operatorToken}`, key, timeoutMs }),
       );
       return { value, dpop: false };
     } catch (err) {
       throw toOperatorFailure(err, 'token_exchange_failed');
+    }
+  }
+
+  /**
+   * The aggregator's signed `credential_authorization_jwt` for a TS.43 credential request bound to `nonce` (issue 18,
+   * credential-request.ts), asked with a client-credentials token. Failures are OperatorFailure.
+   */
+  async credentialAuthorization(operator: OperatorConfig & { digitalCredential: DigitalCredentialSettings }, nonce: string, correlator: string): Promise<string> {
+    const token = await this.clientCredentialsToken(operator, requestParametersScope(operator));
+    return this.timed(operator, 'credential_request', () =>
+      fetchCredentialAuthorization(this.http, operator, { accessToken: token.value, nonce, correlator, timeoutMs: this.timeoutMs(operator) }),
+    );
+  }
+
+  /**
+   * An access token for the subscriber whose carrier credential was presented (issue 18): the JWT-bearer grant with
+   * `sub=vp_token:<SD-JWT>` (CAMARA operator-token acquisition draft; follows a draft, may change), the broker's
+   * signed assertion being the client authentication. The aggregator refusing the presentation (invalid_grant) is
+   * `credential_refused`; other failures keep their reasons.
+   */
+  async accessTokenForPresentation(operator: OperatorConfig, presentation: string): Promise<OperatorAccessToken> {
+    const config = await this.configuration(operator);
+    const key = await this.requiredSigningKey(operator, 'the JWT-bearer grant');
+    const tokenEndpoint = config.serverMetadata().token_endpoint!;
+    try {
+      const value = await this.timed(operator, 'token', () =>
+        jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, subject: `${VP_TOKEN_PREFIX}${presentation}`, key, timeoutMs: this.timeoutMs(operator) }),
+      );
+      return { value, dpop: false };
+    } catch (err) {
+      const failure = toOperatorFailure(err, 'token_exchange_failed');
+      if (failure.reason !== 'access_denied') throw failure;
+      throw new OperatorFailure('credential_refused', 'the aggregator refused the presentation', failure.detail, { cause: err });
     }
   }
 

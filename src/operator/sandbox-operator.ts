@@ -22,5 +22,7 @@ export function sandboxOperator(issuer: string): OperatorConfig {
     idToken: true,
     // it implements CAMARA One Time Password SMS (src/sandbox/one-time-password-sms.ts): OTP_ENGINE=camara-otp uses it
     otpSms: true,
+    // it aggregates the carrier's TS.43 credential too (issue 18, src/sandbox/credential-aggregator.ts)
+    digitalCredential: { requestParametersPath: '/digital-credentials/v1/request-parameters', vct: 'verify' },
   };
 }

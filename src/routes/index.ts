@@ -13,6 +13,7 @@ import { coverage } from './coverage.js';
 import { nextChannel } from './next-channel.js';
 import { openCheckUrl } from './open-check-url.js';
 import { checkCodeRoute } from './check-code.js';
+import { presentCredentialRoute } from './present-credential.js';
 import { fallback } from './request-fallback.js';
 import { resendCode } from './resend-code.js';
 import { sandboxInbox } from './sandbox-inbox.js';
@@ -60,6 +61,7 @@ export function routes(deps: BrokerDeps): Router {
   router.post('/v1/verifications/:id/fallback', caller, ...json, verificationId, fallback(deps));
   router.post('/v1/verifications/:id/next', caller, ...json, verificationId, nextChannel(deps));
   router.post('/v1/verifications/:id/code', caller, ...json, verificationId, checkCodeRoute(deps));
+  router.post('/v1/verifications/:id/credential', caller, ...json, verificationId, presentCredentialRoute(deps)); // issue 18
   router.post('/v1/verifications/:id/resend', caller, ...json, verificationId, resendCode(deps));
   router.get('/v1/verifications/:id/check', verificationId, openCheckUrl(deps)); // the device, from an application's checkUrl
   router.get('/v1/coverage', caller, coverage(deps));

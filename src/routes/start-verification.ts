@@ -9,6 +9,7 @@ import { callerOwnerId } from '../http/caller.js';
 import { sessionRecordOf } from '../http/session-store.js';
 import { parseE164 } from '../phone.js';
 import { CHANNELS } from '../domain/verification.js';
+import { InvalidArgument } from '../errors.js';
 
 /** how long a backend's silent leg lasts unless its workflow says (a phone on mobile data needs a few seconds) */
 const DEFAULT_SILENT_TIMEOUT_SECONDS = 60;
@@ -23,10 +24,14 @@ const loginQuery = z.strictObject({
 
 const createBody = loginQuery.omit({ redirect: true });
 
-/** Vonage Verify v2's shape: an ordered list of channels; `timeoutSeconds` bounds the silent leg. */
-const workflowField = z
+/**
+ * Vonage Verify v2's shape: an ordered list of channels; `timeoutSeconds` bounds the silent leg. `digital_credential`
+ * (issue 18) comes first when present, and is followed by sms only: a silent leg after it is not served (yet).
+ */
+const workflowSteps = z
   .array(
     z.discriminatedUnion('channel', [
+      z.strictObject({ channel: z.literal('digital_credential') }),
       z.strictObject({ channel: z.literal('silent_auth'), timeoutSeconds: z.number().int().min(10).max(600).default(DEFAULT_SILENT_TIMEOUT_SECONDS) }),
       z.strictObject({ channel: z.literal('sms') }),
     ]),
@@ -34,7 +39,18 @@ const workflowField = z
   .min(1)
   .max(CHANNELS.length)
   .refine((steps) => new Set(steps.map((s) => s.channel)).size === steps.length, 'names each channel at most once')
+  .refine((steps) => steps.findIndex((s) => s.channel === 'digital_credential') <= 0, 'puts digital_credential first')
+  .refine((steps) => !(steps.some((s) => s.channel === 'digital_credential') && steps.some((s) => s.channel === 'silent_auth')), 'has digital_credential followed by sms only');
+const workflowField = workflowSteps
   .default([{ channel: 'silent_auth', timeoutSeconds: DEFAULT_SILENT_TIMEOUT_SECONDS }, { channel: 'sms' }]);
+
+/**
+ * The cookie API (the sample page) takes a workflow only to ask for the digital credential first (issue 18), e.g.
+ * `[{"channel":"digital_credential"},{"channel":"sms"}]`; its verifications always fall back to SMS.
+ */
+const cookieBody = createBody.extend({
+  workflow: workflowSteps.refine((steps) => steps[0].channel === 'digital_credential', 'is accepted here only to ask for digital_credential first').optional(),
+});
 
 /**
  * An operator token (TS.43) the app obtained, passed on as it is: opaque, but bounded, and printable ASCII without
@@ -58,8 +74,11 @@ const backendBody = createBody.extend({
  * browser GET it, so it must not send an SMS); the JSON POST passes `sms: 'send'`. The session remembers the
  * verification it sent to an operator: an operator error redirect without state ends that attempt (callback.ts).
  */
-async function start(deps: BrokerDeps, req: Request, fields: z.output<typeof createBody>, sms: 'send' | 'wait'): Promise<Started> {
-  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip, sms, session: bindSession(req) };
+async function start(deps: BrokerDeps, req: Request, body: z.output<typeof cookieBody>, sms: 'send' | 'wait'): Promise<Started> {
+  const { workflow, ...fields } = body;
+  // the sample page is served from the broker's own origin (PUBLIC_URL): only its presentations are accepted
+  const digitalCredential = workflow ? { origins: [new URL(deps.config.publicUrl).origin] } : undefined;
+  const input: StartInput = { ...fields, phoneNumber: parseE164(fields.phoneNumber), ownerId: ownerIdOf(req), clientIp: req.ip, sms, session: bindSession(req), digitalCredential };
   return startVerification(deps, input);
 }
 
@@ -72,7 +91,7 @@ function bindSession(req: Request): StartInput['session'] {
 }
 
 function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: boolean } = {}) {
-  const { verification, authUrl, checkUrl } = started;
+  const { verification, authUrl, checkUrl, digitalCredentialRequest } = started;
   return {
     verificationId: verification.id,
     // a start finished with an operator token has no URL, and may be verified already (silent_auth)
@@ -80,6 +99,7 @@ function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: bool
     status: verification.status,
     ...(authUrl && { authUrl }),
     ...(checkUrl && { checkUrl }),
+    ...(digitalCredentialRequest && { digitalCredentialRequest }),
     verification: verificationView(verification, deps.config.otp, options),
   };
 }
@@ -91,6 +111,10 @@ function answer(deps: BrokerDeps, started: Started, options: { fullNumber?: bool
 async function startForApplication(deps: BrokerDeps, req: Request): Promise<Started> {
   const { workflow, clientRef, clientIp, operatorToken, knownSince, ...fields } = parseInput(backendBody, req.body, 'body');
   const silent = workflow.find((step) => step.channel === 'silent_auth');
+  const application = req.application!;
+  if (workflow[0].channel === 'digital_credential' && !application.credentialOrigins?.length) {
+    throw new InvalidArgument('workflow: digital_credential needs the application\'s credentialOrigins (the origins of its apps and pages).');
+  }
   return startVerification(deps, {
     ...fields,
     phoneNumber: parseE164(fields.phoneNumber),
@@ -98,6 +122,7 @@ async function startForApplication(deps: BrokerDeps, req: Request): Promise<Star
     clientIp,
     knownSince,
     sms: 'send',
+    ...(workflow[0].channel === 'digital_credential' && { digitalCredential: { origins: application.credentialOrigins! } }),
     backend: {
       application: req.application!,
       workflow: workflow.map((step) => step.channel),
@@ -136,7 +161,7 @@ export function login(deps: BrokerDeps): RequestHandler {
  */
 export function createVerification(deps: BrokerDeps): RequestHandler {
   return async (req, res) => {
-    const started = req.application ? await startForApplication(deps, req) : await start(deps, req, parseInput(createBody, req.body, 'body'), 'send');
+    const started = req.application ? await startForApplication(deps, req) : await start(deps, req, parseInput(cookieBody, req.body, 'body'), 'send');
     res
       .set('Cache-Control', 'no-store')
       .location(`/v1/verifications/${started.verification.id}`)

@@ -15,6 +15,8 @@ import { NUMBER_VERIFICATION_PATH } from './resource-server.js';
 import { createSimPickerRouter } from './sim-picker.js';
 import { createSimSwapRouter, SIM_SWAP_PATH } from './sim-swap.js';
 import { createTelcoFinderRouter, TELCO_FINDER_PATH } from './telco-finder.js';
+import { createCredentialAggregator, DIGITAL_CREDENTIALS_PATH } from './credential-aggregator.js';
+import { jwtBearerGrant } from './jwt-bearer-grant.js';
 import type { SigningKeys } from './signing-keys.js';
 
 export interface SandboxAppDependencies {
@@ -37,6 +39,9 @@ export function createSandboxApp({ issuer, provider, keys, settings, authenticat
   app.set('trust proxy', false);
 
   const authorization = provider.pathFor('authorization');
+  // issue 18: the aggregator of the carrier's TS.43 credential (request parameters; presentations at the token endpoint)
+  const aggregator = createCredentialAggregator({ issuer, keys, simNumbers: new Set(sims.values()) });
+  const tokenEndpoint = `${issuer}${provider.pathFor('token')}`;
 
   app.use(createSimPickerRouter({ issuer, sims, sampleOrigins }));                      // GET, POST /sim
   app.use(createInteractionRouter({ provider, sims, logger }));                        // GET /interaction/:uid
@@ -45,9 +50,11 @@ export function createSandboxApp({ issuer, provider, keys, settings, authenticat
   app.use(NUMBER_RECYCLING_PATH, createNumberRecyclingRouter({ issuer, keys, faults, lines })); // POST /check
   app.use(OTP_SMS_PATH, createOtpSmsRouter({ issuer, keys, faults, lines, logger, authentications })); // POST /send-code, /validate-code
   app.use(TELCO_FINDER_PATH, createTelcoFinderRouter({ issuer, keys, sims }));                // POST /search
+  app.use(DIGITAL_CREDENTIALS_PATH, aggregator.router);                                       // POST /request-parameters
   app.get([authorization, `${authorization}/:uid`], forgetEarlierLogin(provider.cookieName('session')));
   app.get(authorization, stripPromptNone);
   app.post(provider.pathFor('token'), injectFaults(faults, 'token'));
+  app.post(provider.pathFor('token'), ...jwtBearerGrant({ issuer, tokenEndpoint, keys, clients, aggregator })); // grant_type jwt-bearer, sub=vp_token:
   app.use(provider.callback());          // oidc-provider: discovery, /jwks, /auth, /auth/:uid, /token (code, client credentials), /me
   return app;
 }

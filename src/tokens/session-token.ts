@@ -3,8 +3,12 @@ import * as jose from 'jose';
 import type { BrokerDeps } from '../deps.js';
 import type { Verification } from '../domain/verification.js';
 
-/** Authentication methods (RFC 8176 style values): network-based authentication, or a code sent by SMS. */
-const AMR: Record<Verification['method'], string> = { silent_auth: 'nba', sms_otp: 'sms' };
+/**
+ * Authentication methods (RFC 8176 style values): network-based authentication, a code sent by SMS, or the
+ * carrier-issued TS.43 credential presented over the Digital Credentials API (issue 18; `ts43` is not an RFC 8176
+ * value: no registered one names it).
+ */
+const AMR: Record<Verification['method'], string> = { silent_auth: 'nba', sms_otp: 'sms', digital_credential: 'ts43' };
 
 /**
  * The proof a backend receives from the app: a JWT saying which number a verification proved, how and when.

@@ -29,6 +29,8 @@ export const applicationUpdateInput = z.strictObject({
   /** a policy given replaces the whole policy (issue 17) */
   simSwap: settings.simSwap,
   numberRecycling: settings.numberRecycling,
+  /** issue 18: a list given replaces the whole list */
+  credentialOrigins: settings.credentialOrigins,
 });
 export type ApplicationUpdate = z.output<typeof applicationUpdateInput>;
 
