@@ -170,6 +170,14 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     expect(await smsFor(phoneNumber)).toEqual([]);
   });
 
+  it('with the API, ?wallet=sandbox offers the demo button in place of the browser one', async () => {
+    const { page, context } = browser;
+    await installStubWallet(context, { reject: 'NotAllowedError' }, []);
+    await page.goto(`${broker.url}/?wallet=sandbox`);
+    await page.getByRole('button', { name: DEMO_BUTTON, exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: SIM_BUTTON, exact: true }).count()).toBe(0);
+  });
+
   it("the demo with a number the sandbox has no SIM for: the code page says so in one line and offers the SMS", async () => {
     const { page, context } = browser;
     await removeDigitalCredentialsApi(context);
