@@ -1,8 +1,9 @@
 // index.html: phone number and network, then the silent leg (a top-level trip to the operator) or SMS; where the
-// browser has the Digital Credentials API, also the SIM's credential (TS.43), which works on WiFi without an SMS.
-import { $, api, describeTooMany, el, pageLanguage, rememberNumber, revealSandbox, say } from './common.js';
+// browser has the Digital Credentials API, also the SIM's credential (TS.43), which works on WiFi without an SMS;
+// where it has not but the broker runs the sandbox, the same button with the sandbox's test wallet standing in.
+import { $, api, describeTooMany, el, pageLanguage, queryParam, rememberNumber, revealSandbox, say } from './common.js';
 import { COUNTRIES, defaultCountry, toE164 } from './phone-input.js';
-import { askForSimCredential, canAskForSimCredential } from './sim-credential.js';
+import { askForSimCredential, askSandboxWallet, canAskForSimCredential } from './sim-credential.js';
 
 const form = $('#start-form');
 const phone = $('#phone');
@@ -13,15 +14,20 @@ const countryHint = $('#country-hint');
 const submit = $('#submit');
 const simSubmit = $('#sim-credential-submit');
 let touched = false;
+/** true when the sandbox's test wallet answers for the browser (development only): offerSandboxWallet */
+let sandboxWallet = false;
 
 for (const c of COUNTRIES) country.append(el('option', { value: c.iso, title: c.name }, `${c.iso} +${c.dial}`));
 country.value = defaultCountry();
 preselectNetwork();
-// without the API the page stays as it was: no button, nothing said
-$('#sim-credential').hidden = !canAskForSimCredential();
+// without the API the page stays as it was: no button, nothing said (unless the sandbox offers its demo, below)
+const browserAsks = canAskForSimCredential();
+$('#sim-credential').hidden = !browserAsks;
 
 revealSandbox().then((info) => {
   if (!info) return;
+  // ?wallet=sandbox: the demo in a browser that has the API too (Chrome 141+ on a desktop with no phone nearby)
+  if (!browserAsks || queryParam('wallet') === 'sandbox') offerSandboxWallet();
   warnOfAnotherHost(info.publicUrl);
   if (info.simPickerUrl) $('#sim-picker').href = `${info.simPickerUrl}?${new URLSearchParams({ back: location.href })}`;
   else $('#sim-picker').closest('p').hidden = true;
@@ -109,7 +115,9 @@ simSubmit.addEventListener('click', async () => {
   if (!started.digitalCredentialRequest) return toCodePage(id, started.status);
 
   advanceProgress('credential');
-  const answer = await askForSimCredential(started.digitalCredentialRequest);
+  const answer = sandboxWallet
+    ? await askSandboxWallet(id, started.digitalCredentialRequest)
+    : await askForSimCredential(started.digitalCredentialRequest);
   if (answer.declined) return toCodePage(id, started.status, answer.declined);
   $('#progress-detail').textContent = 'Your operator is confirming the number from the credential…';
   try {
@@ -122,6 +130,17 @@ simSubmit.addEventListener('click', async () => {
     toCodePage(id, 'awaiting_credential', 'refused');
   }
 });
+
+/**
+ * The sandbox's demo of verifying without an SMS, for a browser that holds no SIM credential: the same button and
+ * flow, with the broker's test wallet (POST /sandbox/wallet) standing in for a phone's Credential Manager.
+ */
+function offerSandboxWallet() {
+  sandboxWallet = true;
+  simSubmit.textContent = 'Verify with your SIM (sandbox test wallet, no SMS)';
+  $('#sim-credential-hint').textContent = "Sandbox only: this browser holds no SIM credential, so the sandbox's test wallet plays your phone's and presents one for a sandbox SIM's number. Nothing is texted.";
+  $('#sim-credential').hidden = false;
+}
 
 function toCodePage(verificationId, status, credential) {
   location.assign(`otp.html?${new URLSearchParams({ verificationId, status, ...(credential && { credential }) })}`);
@@ -194,9 +213,11 @@ function advanceProgress(kind) {
 
 function setProgressText(kind) {
   if (kind === 'credential') {
-    $('#progress-title').textContent = 'Asking your phone for its SIM credential…';
-    $('#progress-detail').textContent = 'Your phone asks you to share the credential its SIM holds. Nothing is texted.';
-    $('#step-operator').textContent = 'You share the SIM credential';
+    $('#progress-title').textContent = sandboxWallet ? "Asking the sandbox's test wallet for the SIM credential…" : 'Asking your phone for its SIM credential…';
+    $('#progress-detail').textContent = sandboxWallet
+      ? "The sandbox's test wallet plays your phone and shares the credential of the sandbox SIM. Nothing is texted."
+      : 'Your phone asks you to share the credential its SIM holds. Nothing is texted.';
+    $('#step-operator').textContent = sandboxWallet ? 'The test wallet shares the SIM credential' : 'You share the SIM credential';
     $('#step-result').textContent = 'Result';
     return;
   }

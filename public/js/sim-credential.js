@@ -1,5 +1,7 @@
 // The carrier-issued phone-number credential (TS.43) over the W3C Digital Credentials API: feature detection and
-// the one call to the browser. The broker builds the OpenID4VP request and checks the answer (docs/digital-credentials.md).
+// the one call to the browser, or, in the sandbox, to its test wallet. The broker builds the OpenID4VP request and
+// checks the answer (docs/digital-credentials.md).
+import { api } from './common.js';
 
 /** The only protocol the broker's request speaks: OpenID4VP over the DC API, unsigned request (OpenID4VP 1.0 Appendix A). */
 export const PROTOCOL = 'openid4vp-v1-unsigned';
@@ -41,6 +43,20 @@ export async function askForSimCredential(digitalCredentialRequest) {
   return vpToken ? { vpToken } : { declined: 'declined' };
 }
 
+/**
+ * The sandbox's demo (development only): where the browser holds no SIM credential, the broker's test wallet
+ * (POST /sandbox/wallet) stands in for navigator.credentials.get, for a sandbox SIM's number. Same answers as
+ * askForSimCredential, plus `no_sandbox_sim` when the sandbox has no SIM with the verification's number.
+ */
+export async function askSandboxWallet(verificationId, digitalCredentialRequest) {
+  try {
+    const { vp_token: vpToken } = await api('/sandbox/wallet', { method: 'POST', body: { verificationId, digitalCredentialRequest } });
+    return vpToken && typeof vpToken === 'object' ? { vpToken } : { declined: 'unavailable' };
+  } catch (err) {
+    return { declined: err.status === 404 ? 'no_sandbox_sim' : 'unavailable' };
+  }
+}
+
 /** `data` is the OpenID4VP response object ({vp_token}); early implementations handed it over as a JSON string. */
 function vpTokenOf(credential) {
   let data = credential?.data;
@@ -60,4 +76,5 @@ export const CREDENTIAL_OUTCOMES = {
   declined: 'No SIM credential was shared: the prompt was closed, or this device has none.',
   unavailable: 'This browser could not ask your phone for its SIM credential.',
   refused: 'The SIM credential could not confirm this number.',
+  no_sandbox_sim: 'The sandbox has no SIM with this number, so its test wallet has no credential for it.',
 };

@@ -29,6 +29,7 @@ import { sandboxDeliveries } from './sandbox-deliveries.js';
 import { sandboxInfo } from './sandbox-info.js';
 import { sandboxReplayDelivery } from './sandbox-replay-delivery.js';
 import { sandboxVerifications } from './sandbox-verifications.js';
+import { sandboxWallet } from './sandbox-wallet.js';
 import { listSandboxWebhooks, receiveSandboxWebhook, SANDBOX_WEBHOOKS_PATH } from './sandbox-webhooks.js';
 import { createWebhookInbox } from '../sandbox/webhook-inbox.js';
 import { webhookSecretOf } from '../webhooks/targets.js';
@@ -112,6 +113,7 @@ export function routes(deps: BrokerDeps): Router {
     router.get('/sandbox/verifications', sandboxVerifications(deps));
     router.get('/sandbox/deliveries', sandboxDeliveries(deps));
     router.post('/sandbox/deliveries/:id/replay', ...json, requirePathId(DELIVERY_ID, 'delivery'), sandboxReplayDelivery(deps));
+    router.post('/sandbox/wallet', ...json, sandboxWallet(deps)); // issue 18: the test wallet, for the sample page's demo
     // a webhook receiver of its own, so the whole loop shows on the developer page without writing a server
     const webhookInbox = createWebhookInbox(webhookSecretOf(deps.config, deps.secrets, deps.config.verification.applicationId)!, deps.now);
     router.post(SANDBOX_WEBHOOKS_PATH, ...receiveSandboxWebhook(webhookInbox));

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Page, Request } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
+import { presentTs43Credential } from '../support/ts43-wallet.js';
 import { browserPerTest, hasChromium, screenshot } from './support/chromium.js';
-import { brokerHasCredentials, installStubWallet, removeDigitalCredentialsApi, standInForCredentialBroker, type DigitalCredentialRequest } from './support/digital-credentials.js';
+import { installStubWallet, removeDigitalCredentialsApi, type DigitalCredentialRequest } from './support/digital-credentials.js';
 import { codesInInbox, enterCode, startVerification, text } from './support/pages.js';
 
 if (!hasChromium) {
@@ -12,30 +14,30 @@ const maybe = hasChromium ? describe : describe.skip;
 jest.setTimeout(60_000);
 
 const SIM_BUTTON = 'Verify with your SIM (no SMS)';
-/** what the stub wallet presents: a made-up SD-JWT (issuer JWT ~ key-binding JWT), not one a broker can verify */
+const DEMO_BUTTON = 'Verify with your SIM (sandbox test wallet, no SMS)';
+/** what the stub wallet presents where the broker must refuse: a made-up SD-JWT (issuer JWT ~ key-binding JWT) */
 const PRESENTATION = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJUZWxlcGhvbnkifQ.c2ln~eyJhbGciOiJFUzI1NiJ9.eyJub25jZSI6Im4ifQ.c2ln';
 
 // Issue 18: the sample page's "Verify with your SIM" button (the TS.43 credential over the W3C Digital Credentials
 // API). Chromium has the API but no credential: a stub wallet, injected before the page's scripts, plays the device.
+// Without the API, the sandbox offers its demo: its test wallet (POST /sandbox/wallet) stands in for the browser.
 maybe('the sample page and the SIM credential (Digital Credentials API)', () => {
   let broker: TestBroker;
-  /** false until the broker answers the credential channel itself: then the stand-in routes take its place */
-  let realBroker: boolean;
 
   beforeAll(async () => {
     broker = await startTestBroker({ env: { SMS_LIMIT_PER_IP: '100/3600' } });
-    realBroker = await brokerHasCredentials(broker.url);
-    if (!realBroker) console.warn('digital-credential-page: the broker has no POST /v1/verifications/{id}/credential yet; its two answers are stood in for (support/digital-credentials.ts).');
   });
   afterAll(() => broker?.close());
 
   const browser = browserPerTest();
+  const smsFor = async (phoneNumber: string) =>
+    ((await (await fetch(`${broker.url}/sandbox/inbox?phoneNumber=${encodeURIComponent(phoneNumber)}`)).json()) as { messages: unknown[] }).messages;
 
   /** Types the number and presses the SIM button; returns the start's answer and the POSTs to /credential (the first, when it comes). */
-  async function verifyWithSim(page: Page, phoneNumber: string) {
+  async function verifyWithSim(page: Page, phoneNumber: string, buttonName = SIM_BUTTON) {
     await page.goto(`${broker.url}/`);
     await page.getByLabel('Mobile number').fill(phoneNumber);
-    const button = page.getByRole('button', { name: SIM_BUTTON });
+    const button = page.getByRole('button', { name: buttonName, exact: true });
     await button.waitFor();
     const credentialPosts: Request[] = [];
     const credentialPost = new Promise<Request>((resolve) =>
@@ -46,10 +48,11 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
       }),
     );
     const [started] = await Promise.all([
-      page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${broker.url}/v1/verifications`),
+      // read at once: the page may navigate away soon after (a quick refusal)
+      page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${broker.url}/v1/verifications`).then((r) => r.json()),
       button.click(),
     ]);
-    return { started: (await started.json()) as { verificationId: string; digitalCredentialRequest: DigitalCredentialRequest }, credentialPost, credentialPosts };
+    return { started: started as { verificationId: string; digitalCredentialRequest: DigitalCredentialRequest }, credentialPost, credentialPosts };
   }
 
   /** otp.html after the credential: one line says why, and the SMS goes out on a click; the code verifies. */
@@ -66,14 +69,15 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     expect(await text(page, '#facts')).toContain('One-time code by SMS');
   }
 
-  it('without the API (another browser, or an older one), there is no SIM button and WiFi still means an SMS code', async () => {
+  it("without the API (another browser, or an older one), the only SIM button is the sandbox's demo, and WiFi still means an SMS code", async () => {
     const { page, context } = browser;
     await removeDigitalCredentialsApi(context);
     await page.goto(`${broker.url}/`);
     await page.waitForFunction(() => document.querySelector('#country option') !== null);
     expect(await page.evaluate(() => typeof (window as { DigitalCredential?: unknown }).DigitalCredential)).toBe('undefined');
-    expect(await page.locator('#sim-credential').isHidden()).toBe(true);
-    expect(await page.getByRole('button', { name: SIM_BUTTON }).count()).toBe(0);
+    await page.getByRole('button', { name: DEMO_BUTTON, exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: SIM_BUTTON, exact: true }).count()).toBe(0);
+    expect(await text(page, '#sim-credential-hint')).toContain("the sandbox's test wallet");
 
     await startVerification(page, broker.url, '+34600000061', 'wifi');
     await page.waitForURL(/\/otp\.html\?/);
@@ -84,17 +88,18 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     expect(await text(page, '#facts')).toContain('One-time code by SMS');
   });
 
-  it("with the API, the SIM button hands the broker's request to the browser as it is and posts the credential's vp_token to /credential", async () => {
+  it("with the API, the SIM button hands the broker's request to the browser as it is, posts the credential's vp_token to /credential, and is verified", async () => {
     const { page, context } = browser;
     const seen: unknown[] = [];
-    await installStubWallet(context, { present: PRESENTATION }, seen);
-    if (!realBroker) {
-      await standInForCredentialBroker(page, broker.url, {
-        status: 200,
-        body: { status: 'verified', sessionToken: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln', verification: { status: 'verified', method: 'digital_credential' } },
-      });
-    }
-    const phoneNumber = '+34600000062';
+    // the device answers with what the sandbox's test wallet presents for this SIM, to the page's origin
+    const phoneNumber = '+34600000003'; // a sandbox SIM
+    const presented: Array<Record<string, string[]>> = [];
+    const wallet = async (request: DigitalCredentialRequest) => {
+      const answer = await presentTs43Credential(request as never, { simNumber: phoneNumber, origin: new URL(broker.url).origin });
+      presented.push(answer.vp_token);
+      return answer;
+    };
+    await installStubWallet(context, { wallet }, seen);
     await page.goto(`${broker.url}/`);
     expect(await page.locator('#sim-credential-hint').isVisible()).toBe(true);
     await screenshot(page, 'sim-credential-button');
@@ -115,23 +120,20 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     // and posted the credential's vp_token back, keyed by the request's credential id
     const posted = await credentialPost;
     expect(posted.url()).toBe(`${broker.url}/v1/verifications/${started.verificationId}/credential`);
-    expect(posted.postDataJSON()).toEqual({ vp_token: { [credential.id]: [PRESENTATION] } });
+    expect(presented).toHaveLength(1);
+    expect(posted.postDataJSON()).toEqual({ vp_token: presented[0] });
+    expect(Object.keys(presented[0])).toEqual([credential.id]);
 
-    if (!realBroker) {
-      // the stand-in answers "verified": the page goes to the result
-      await page.waitForURL(new RegExp(`/result\\.html\\?verificationId=${started.verificationId}&status=verified$`));
-    } else {
-      // a made-up presentation: the real broker refuses it, and the page offers the SMS (a presentation the broker
-      // accepts comes from the test wallet of the HTTP tests: test/http, issue 18)
-      await page.waitForURL(/\/otp\.html\?.*credential=refused/);
-    }
+    // the broker checks it and exchanges it with the sandbox aggregator: verified, and no SMS
+    await page.waitForURL(new RegExp(`/result\\.html\\?verificationId=${started.verificationId}&status=verified$`));
+    await page.locator('#timeline li[data-event="verified"]').waitFor();
+    expect(await smsFor(phoneNumber)).toEqual([]);
   });
 
   it('when the person closes the prompt (NotAllowedError), the page says so in one line and offers the SMS', async () => {
     const { page, context } = browser;
     const seen: unknown[] = [];
     await installStubWallet(context, { reject: 'NotAllowedError' }, seen);
-    if (!realBroker) await standInForCredentialBroker(page, broker.url, { status: 500, body: { status: 500, code: 'INTERNAL', message: 'the page must not post after a refusal' } });
     const phoneNumber = '+34600000063';
     const { started, credentialPosts } = await verifyWithSim(page, phoneNumber);
     await page.waitForURL(/\/otp\.html\?.*credential=declined/);
@@ -145,11 +147,64 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
   it('when the broker refuses the presentation, the page says so in one line and offers the SMS', async () => {
     const { page, context } = browser;
     await installStubWallet(context, { present: PRESENTATION }, []);
-    if (!realBroker) await standInForCredentialBroker(page, broker.url, { status: 400, body: { status: 400, code: 'INVALID_ARGUMENT', message: 'The presentation is not valid.' } });
     const phoneNumber = '+34600000064';
     const { credentialPost } = await verifyWithSim(page, phoneNumber);
     await credentialPost;
     await page.waitForURL(/\/otp\.html\?.*credential=refused/);
     await finishBySms(page, phoneNumber, 'The SIM credential could not confirm this number');
+  });
+
+  it("without the API, the sandbox's demo button verifies a sandbox SIM on WiFi with its test wallet: verified, no SMS", async () => {
+    const { page, context } = browser;
+    await removeDigitalCredentialsApi(context);
+    const phoneNumber = '+34600000002'; // a sandbox SIM
+    const walletPost = page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${broker.url}/sandbox/wallet`);
+    const { started, credentialPost } = await verifyWithSim(page, phoneNumber, DEMO_BUTTON);
+    // the page hands the test wallet what it would hand the browser: the broker's request, for this verification
+    expect((await walletPost).postDataJSON()).toEqual({ verificationId: started.verificationId, digitalCredentialRequest: started.digitalCredentialRequest });
+    expect(Object.keys((await credentialPost).postDataJSON().vp_token)).toEqual([started.digitalCredentialRequest.data.dcql_query.credentials[0].id]);
+    await page.waitForURL(new RegExp(`/result\\.html\\?verificationId=${started.verificationId}&status=verified$`));
+    await page.locator('#timeline li[data-event="verified"]').waitFor();
+    expect(await text(page, '#facts')).toContain("Your SIM's credential, confirmed by your mobile operator");
+    await screenshot(page, 'sim-credential-sandbox-wallet-verified');
+    expect(await smsFor(phoneNumber)).toEqual([]);
+  });
+
+  it('with the API, ?wallet=sandbox offers the demo button in place of the browser one', async () => {
+    const { page, context } = browser;
+    await installStubWallet(context, { reject: 'NotAllowedError' }, []);
+    await page.goto(`${broker.url}/?wallet=sandbox`);
+    await page.getByRole('button', { name: DEMO_BUTTON, exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: SIM_BUTTON, exact: true }).count()).toBe(0);
+  });
+
+  it("the demo with a number the sandbox has no SIM for: the code page says so in one line and offers the SMS", async () => {
+    const { page, context } = browser;
+    await removeDigitalCredentialsApi(context);
+    const phoneNumber = '+34600000065';
+    const { credentialPosts } = await verifyWithSim(page, phoneNumber, DEMO_BUTTON);
+    await page.waitForURL(/\/otp\.html\?.*credential=no_sandbox_sim/);
+    await finishBySms(page, phoneNumber, 'The sandbox has no SIM with this number, so its test wallet has no credential for it.');
+    expect(credentialPosts).toEqual([]);
+  });
+});
+
+// Production without the API: the page is as it was before issue 18, with no SIM button at all.
+maybe('the sample page without the API and with the sandbox off', () => {
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off', ...CLOSED_SMS_GATEWAY_ENV } });
+  });
+  afterAll(() => broker?.close());
+  const browser = browserPerTest();
+
+  it('shows no SIM button', async () => {
+    const { page, context } = browser;
+    await removeDigitalCredentialsApi(context);
+    await page.goto(`${broker.url}/`);
+    await page.waitForFunction(() => document.querySelector('#country option') !== null);
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('#sim-credential').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: /Verify with your SIM/ }).count()).toBe(0);
   });
 });
