@@ -47,11 +47,16 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
         resolve(r);
       }),
     );
-    const [started] = await Promise.all([
-      // read at once: the page may navigate away soon after (a quick refusal)
-      page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === `${broker.url}/v1/verifications`).then((r) => r.json()),
-      button.click(),
-    ]);
+    // the start's answer is read as it passes (the page may navigate away before a response body could be read back)
+    let answered!: (body: unknown) => void;
+    const startAnswer = new Promise<unknown>((resolve) => (answered = resolve));
+    await page.route(`${broker.url}/v1/verifications`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      answered(await response.json());
+      await route.fulfill({ response });
+    });
+    const [started] = await Promise.all([startAnswer, button.click()]);
     return { started: started as { verificationId: string; digitalCredentialRequest: DigitalCredentialRequest }, credentialPost, credentialPosts };
   }
 
@@ -105,7 +110,9 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     await screenshot(page, 'sim-credential-button');
     const { started, credentialPost } = await verifyWithSim(page, phoneNumber);
 
-    // the page passed exactly the broker's request, as the one entry of digital.requests
+    // the page passed exactly the broker's request, as the one entry of digital.requests (read once the page has
+    // posted the credential, so the wallet has certainly been asked)
+    const posted = await credentialPost;
     const request = started.digitalCredentialRequest;
     expect(seen).toEqual([[request]]);
     expect(request.protocol).toBe('openid4vp-v1-unsigned');
@@ -118,7 +125,6 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     expect(JSON.stringify(credential.claims)).toContain(phoneNumber);
 
     // and posted the credential's vp_token back, keyed by the request's credential id
-    const posted = await credentialPost;
     expect(posted.url()).toBe(`${broker.url}/v1/verifications/${started.verificationId}/credential`);
     expect(presented).toHaveLength(1);
     expect(posted.postDataJSON()).toEqual({ vp_token: presented[0] });
