@@ -47,7 +47,7 @@ const echo = await startNode('echo server', 'bench/servers/hello-http.js', { env
 
 try {
   const brokerConfig = path.join(data.dir, 'broker-config.json');
-  writeFileSync(brokerConfig, JSON.stringify({ operators: [{ id: 'sandbox', issuer, clientId: 'broker-sandbox', apiRoot: issuer, prefixes: ['+'], allowInsecureHttp: true }] }));
+  writeFileSync(brokerConfig, JSON.stringify({ operators: [{ id: 'sandbox', issuer, clientId: 'broker-sandbox', apiRoot: issuer, prefixes: ['+'] }] }));
   const config = loadConfig({ ...RAISED_SMS_LIMITS, DATA_DIR: data.dir, PUBLIC_URL: 'http://127.0.0.1:3000', SANDBOX: 'off', LOG_LEVEL: 'silent', BROKER_CONFIG: brokerConfig, SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'http://127.0.0.1:9/sms', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' });
   const logger = createLogger({ level: 'silent', pretty: false });
   const { deps } = await buildDeps(config, { logger, operators: config.operators });

@@ -51,7 +51,7 @@ export async function startStack({ store = 'sqlite', redis, sims, profileDir, em
       const brokerConfig = path.join(data.dir, 'broker-config.json');
       writeFileSync(
         brokerConfig,
-        JSON.stringify({ operators: [{ id: 'sandbox', issuer, clientId: 'broker-sandbox', apiRoot: issuer, prefixes: ['+'], allowInsecureHttp: true }] }),
+        JSON.stringify({ operators: [{ id: 'sandbox', issuer, clientId: 'broker-sandbox', apiRoot: issuer, prefixes: ['+'] }] }),
       );
       // the console SMS provider needs the sandbox; these rows send no SMS, so a closed gateway port will do
       operatorEnv = { SANDBOX: 'off', BROKER_CONFIG: brokerConfig, SMS_PROVIDERS: 'http', SMS_HTTP_URL: 'http://127.0.0.1:9/sms', SMS_HTTP_PAYLOAD_TEMPLATE: '{"to": {{mobile}}, "text": {{body}}}' };

@@ -43,7 +43,7 @@ export const serverEnvDoc: EnvDoc[] = [
   { name: 'DATA_DIR', default: './data', description: 'Folder for the SQLite file, generated keys and secrets (keep it out of git).' },
   { name: 'BODY_LIMIT', default: '16kb', description: 'Largest accepted request body.' },
   { name: 'SESSION_COOKIE_SECURE', default: 'auto', description: 'Secure session cookie: auto (when PUBLIC_URL is https), true or false.' },
-  { name: 'ADMIN_API_KEY', default: '(generated into DATA_DIR)', description: 'Key for the admin endpoints (webhook deliveries) only, sent as `Authorization: Bearer …`; at least 24 characters. The facades have their own keys (COMPAT_WSO2_API_KEY, COMPAT_CLOUDSOFTPHONE_API_KEY).' },
+  { name: 'ADMIN_API_KEY', default: '(generated into DATA_DIR)', description: 'Key for the admin endpoints only (webhook deliveries, applications and their keys, the operator detail of /readyz), sent as `Authorization: Bearer …`; at least 24 characters. The facades and the applications have their own keys.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level.' },
   { name: 'LOG_PRETTY', default: 'on with the sandbox', description: 'Human-readable log lines (time, level, message) instead of JSON. Unset: readable when the sandbox is on (development), JSON when it is off (production, where collectors parse the lines). false keeps JSON in development.' },
   { name: 'METRICS', default: 'off', description: 'Serve Prometheus metrics at GET /metrics (on/off). Off by default: this port faces devices and operators, and the metrics name operators, SMS providers and volumes.' },

@@ -139,13 +139,22 @@ describe('the applications admin API (/v1/applications)', () => {
     expect((await call('DELETE', `/v1/applications/nobody/keys/${first}`)).status).toBe(404);
   });
 
-  it(`refuses a key beyond ${MAX_KEYS} with 409 and writes nothing`, async () => {
+  it(`refuses a key beyond ${MAX_KEYS} live ones with 409 and writes nothing; a revoked key makes room`, async () => {
     const { application } = (await create({ name: 'Hoarder' })).json();
     for (let i = 1; i < MAX_KEYS; i++) expect((await call('POST', `/v1/applications/${application.id}/keys`)).status).toBe(201);
     const refused = await call('POST', `/v1/applications/${application.id}/keys`);
     expect(refused.status).toBe(409);
-    expect(refused.json().message).toMatch(/20 keys \(20 live\), the most it may hold/);
+    expect(refused.json().message).toMatch(/20 live keys, the most it may hold; revoke one first/);
     expect((await broker.deps.store.applications.get(application.id))!.keys).toHaveLength(MAX_KEYS);
+    // once one is revoked there is room again: the oldest revoked key gives way, the live ones all stay
+    const [first, second] = (await broker.deps.store.applications.get(application.id))!.keys;
+    expect((await call('DELETE', `/v1/applications/${application.id}/keys/${second.id}`)).status).toBe(200);
+    expect((await call('DELETE', `/v1/applications/${application.id}/keys/${first.id}`)).status).toBe(200);
+    expect((await call('POST', `/v1/applications/${application.id}/keys`)).status).toBe(201);
+    const keys = (await broker.deps.store.applications.get(application.id))!.keys;
+    expect(keys).toHaveLength(MAX_KEYS);
+    expect(keys.map((k) => k.id)).not.toContain(second.id);
+    expect(keys.find((k) => k.id === first.id)?.revokedAt).toBeDefined();
   });
 
   it('without the admin key, with a wrong one, or with an application key: 401 on every endpoint', async () => {

@@ -8,8 +8,9 @@ import { Conflict, NotFound } from '../../errors.js';
  * Rules:
  * - the older keys stay live: the backend switches to the new key, then the administrator revokes the old one
  *   (revokeKey), so a rotation never breaks a running backend;
- * - an application holds at most MAX_KEYS keys, revoked ones included (they stay listed as its history); one
- *   more is refused with a Conflict and nothing is written;
+ * - an application holds at most MAX_KEYS keys, revoked ones included (they stay listed as its history); at the
+ *   limit the oldest revoked key makes room (its history is the least useful, and a revoked key opens nothing), and
+ *   only when all MAX_KEYS are live is one more refused with a Conflict, nothing written;
  * - the key is made outside the change (the change must be pure: a store may run it again) and returned once,
  *   to be shown once: only its hash is stored.
  */
@@ -20,12 +21,17 @@ export async function rotateKey(
   const now = deps.now();
   const { key, record } = newApiKey(now);
   const application = await deps.store.applications.update(id, (current) => {
-    if (current.keys.length >= MAX_KEYS) {
-      const live = current.keys.filter((k) => !k.revokedAt).length;
-      throw new Conflict(`The application holds ${current.keys.length} keys (${live} live), the most it may hold; it cannot get another one.`);
-    }
-    return { ...current, keys: [...current.keys, record], updatedAt: now.toISOString() };
+    const keys = withRoomForOneMore(current.keys);
+    if (keys.length >= MAX_KEYS) throw new Conflict(`The application holds ${MAX_KEYS} live keys, the most it may hold; revoke one first.`);
+    return { ...current, keys: [...keys, record], updatedAt: now.toISOString() };
   });
   if (!application) throw new NotFound('No such application.');
   return { application, apiKey: key, keyId: record.id };
+}
+
+/** The keys, less the oldest revoked one when they are at the limit. */
+function withRoomForOneMore(keys: Application['keys']): Application['keys'] {
+  if (keys.length < MAX_KEYS) return keys;
+  const oldestRevoked = keys.filter((k) => k.revokedAt).sort((a, b) => Date.parse(a.revokedAt!) - Date.parse(b.revokedAt!))[0];
+  return oldestRevoked ? keys.filter((k) => k !== oldestRevoked) : keys;
 }
