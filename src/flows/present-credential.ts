@@ -1,5 +1,5 @@
 import type { BrokerDeps } from '../deps.js';
-import { credentialPresented, fallbackRequired, isPastExpiry, verified, type Transition } from '../domain/lifecycle.js';
+import { credentialPresented, fallbackRequired, isPastExpiry, refusedForRisk, verified, withRisk, type Transition } from '../domain/lifecycle.js';
 import { event, type Verification } from '../domain/verification.js';
 import { Conflict, InvalidArgument, VerificationExpired } from '../errors.js';
 import { checkBinding, parsePresentation, type Presentation } from '../credentials/presentation.js';
@@ -7,6 +7,7 @@ import { OperatorFailure } from '../operator/failure.js';
 import { maskPhoneNumber } from '../phone.js';
 import { issueSessionToken } from '../tokens/session-token.js';
 import { nonceMatches } from './credential-request.js';
+import { assessRisk } from './risk/assess-risk.js';
 import { applyOrReadLatest, applyTransition, loadOwnedVerification } from './verifications.js';
 
 export type PresentDeps = Pick<BrokerDeps, 'config' | 'store' | 'metrics' | 'operators' | 'logger' | 'now' | 'sms' | 'keys'>;
@@ -37,6 +38,8 @@ export type VpToken = Record<string, string | string[]>;
  *   (`sub=vp_token:<SD-JWT>`), and its refusal is `credential_refused`; with the access token, Number Verification
  *   is asked exactly as on the silent path: a match → verified (method digital_credential, session token amr
  *   ["ts43"], verification.succeeded), else `number_mismatch`; operator failures keep their reasons;
+ * - after a match the fraud-signal policies apply as on the silent path (risk/assess-risk.ts): a swapped SIM that
+ *   the policy blocks fails the verification (SIM_SWAPPED); flagged signals ride on the token and the webhook;
  * - the outcome applies only while the leg is still open (the starter may have moved on meanwhile: /next, DELETE).
  * The presentation is never stored nor logged.
  */
@@ -96,7 +99,12 @@ async function checkAndExchange(deps: PresentDeps, started: Verification, presen
       log.info({ phoneNumber: maskPhoneNumber(started.phoneNumber) }, 'the credential presented belongs to another number');
       return await applyOrReadLatest(deps, started.id, whileAwaited(fallbackRequired(done, 'number_mismatch', {}, checked)));
     }
-    return await applyOrReadLatest(deps, started.id, whileAwaited(verified(done, 'digital_credential', checked)));
+    // the fraud signals (issue 17): a swapped SIM presents its credential as well as the right one, so they are
+    // asked after a match, as on the silent path (the aggregator's token when it granted sim-swap:check)
+    const risk = await assessRisk(deps, started, { channel: 'silent', operator, accessToken }, started.id);
+    const events = [...checked, ...risk.events];
+    if (risk.refusal) return await applyOrReadLatest(deps, started.id, whileAwaited(refusedForRisk(done, risk.refusal, risk.signals!, events)));
+    return await applyOrReadLatest(deps, started.id, whileAwaited(withRisk(risk.signals, verified(done, 'digital_credential', events))));
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     log.warn({ reason: err.reason, detail: err.detail, err: err.message }, 'the credential exchange did not complete');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestBroker } from '../support/broker.js';
 import { verifySilently } from '../support/broker.js';
 import type { Device } from '../support/device.js';
+import { presentTs43Credential } from '../support/ts43-wallet.js';
 import { backendOf, createRiskApp, ISO_TIME, SIMS, smsCount, startRiskBroker, verifiedClaims, verifyBySilentAuth, verifyBySms, webhookOf, type RiskApp } from './support.js';
 
 /** +34600000003 and +34600000004: SIMs swapped 2 hours ago; +34600000002 and +34600000005: never swapped. */
@@ -214,5 +215,46 @@ describe('the SIM Swap check unavailable: unknown, and onUnknown decides', () =>
         await made.receiver.close();
       }
     });
+  });
+});
+
+/** Issue 17 on the path of issue 18: the carrier credential proves the SIM, not that it has been in the user's hands for long. */
+describe('SIM Swap after a digital credential (TS.43) presentation', () => {
+  const APP_ORIGIN = 'https://app.example.com';
+  let broker: TestBroker;
+  beforeAll(async () => {
+    broker = await startRiskBroker({ lines });
+  });
+  afterAll(() => broker?.close());
+
+  it('a swapped SIM that presents its credential fails SIM_SWAPPED under a blocking policy, and no SMS is sent', async () => {
+    const made = await createRiskApp(broker, { simSwap: { maxAgeHours: 24, onSwapped: 'block', onUnknown: 'allow' } as never, credentialOrigins: [APP_ORIGIN] });
+    try {
+      const backend = backendOf(broker, broker.device('127.0.0.1'), made);
+      const started = await backend.start({ phoneNumber: SWAPPED, workflow: [{ channel: 'digital_credential' }, { channel: 'sms' }] });
+      expect(started.json()).toMatchObject({ status: 'awaiting_credential' });
+      const { verificationId, digitalCredentialRequest } = started.json();
+      const presentation = await presentTs43Credential(digitalCredentialRequest, { simNumber: SWAPPED, origin: APP_ORIGIN });
+      const done = await backend.post(`/v1/verifications/${verificationId}/credential`, presentation);
+      expect(done.json()).toMatchObject({ status: 'failed', verification: { method: 'digital_credential', reason: 'SIM_SWAPPED', risk: { simSwap: { status: 'swapped', maxAgeHours: 24 } } } });
+      expect(done.json().sessionToken).toBeUndefined();
+      expect(await smsCount(broker, broker.device('127.0.0.1'), SWAPPED)).toBe(0);
+    } finally {
+      await made.receiver.close();
+    }
+  });
+
+  it('a SIM never swapped is verified, with the check in its token', async () => {
+    const made = await createRiskApp(broker, { simSwap: { maxAgeHours: 24, onSwapped: 'block', onUnknown: 'allow' } as never, credentialOrigins: [APP_ORIGIN] });
+    try {
+      const backend = backendOf(broker, broker.device('127.0.0.1'), made);
+      const { verificationId, digitalCredentialRequest } = (await backend.start({ phoneNumber: NOT_SWAPPED, workflow: [{ channel: 'digital_credential' }, { channel: 'sms' }] })).json();
+      const presentation = await presentTs43Credential(digitalCredentialRequest, { simNumber: NOT_SWAPPED, origin: APP_ORIGIN });
+      const done = (await backend.post(`/v1/verifications/${verificationId}/credential`, presentation)).json();
+      expect(done).toMatchObject({ status: 'verified', verification: { risk: { simSwap: { status: 'not_swapped' } } } });
+      expect((await verifiedClaims(broker, done.sessionToken, made.id)).risk).toEqual({ simSwap: { status: 'not_swapped', checkedAt: expect.stringMatching(ISO_TIME), maxAgeHours: 24 } });
+    } finally {
+      await made.receiver.close();
+    }
   });
 });
