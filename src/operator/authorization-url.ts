@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { serverMetadataOf } from './server-metadata.js';
 import type { OperatorConfig } from '../config/index.js';
 import type { SigningKey } from '../keys/key-ring.js';
 import { OperatorFailure } from './failure.js';
@@ -26,7 +27,7 @@ export async function buildOperatorAuthorizationUrl(
   params: Record<string, string>,
   signingKey: () => Promise<SigningKey>,
 ): Promise<URL> {
-  const as = config.serverMetadata();
+  const as = serverMetadataOf(config);
   const signed = operator.requestObject || as.require_signed_request_object === true;
   const request = signed
     ? await signedAuthorizationParams(params, {
@@ -57,5 +58,5 @@ function refusedPush(err: unknown): unknown {
 
 /** Whether the request is pushed (PAR): the operator's `par`, or its metadata requiring it. */
 export function pushes(operator: Pick<OperatorConfig, 'par'>, config: client.Configuration): boolean {
-  return Boolean(operator.par) || config.serverMetadata().require_pushed_authorization_requests === true;
+  return Boolean(operator.par) || serverMetadataOf(config).require_pushed_authorization_requests === true;
 }

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { serverMetadataOf } from './server-metadata.js';
 import type { OperatorConfig, TelcoFinderConfig } from '../config/index.js';
 import { knownMetadataOf } from '../config/operator-metadata.js';
 import type { KeyRing, SigningKey } from '../keys/key-ring.js';
@@ -194,7 +195,7 @@ export class OperatorClient {
     try {
       if (mode === 'ciba') return { value: await this.timed(operator, 'token', () => cibaGrant(config, operator, operatorToken, timeoutMs)), dpop: false };
       const key = await this.requiredSigningKey(operator, 'the JWT-bearer grant');
-      const tokenEndpoint = config.serverMetadata().token_endpoint!;
+      const tokenEndpoint = serverMetadataOf(config).token_endpoint!;
       const value = await this.timed(operator, 'token', () =>
         jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, subject: `${OPERATOR_TOKEN_PREFIX}${operatorToken}`, key, timeoutMs }),
       );
@@ -224,7 +225,7 @@ export class OperatorClient {
   async accessTokenForPresentation(operator: OperatorConfig, presentation: string): Promise<OperatorAccessToken> {
     const config = await this.configuration(operator);
     const key = await this.requiredSigningKey(operator, 'the JWT-bearer grant');
-    const tokenEndpoint = config.serverMetadata().token_endpoint!;
+    const tokenEndpoint = serverMetadataOf(config).token_endpoint!;
     try {
       const value = await this.timed(operator, 'token', () =>
         jwtBearerGrant(this.http, { tokenEndpoint, clientId: operator.clientId, scope: operator.scope, subject: `${VP_TOKEN_PREFIX}${presentation}`, key, timeoutMs: this.timeoutMs(operator) }),
@@ -423,8 +424,8 @@ export class OperatorClient {
     // per call (a timer and a signal, ~1% of a silent verification in profiles) is switched off
     config[client.customFetch] = fetch;
     config.timeout = 0;
-    if (operator.idToken && config.serverMetadata().jwks_uri) client.enableNonRepudiationChecks(config);
-    if (this.finder?.isFound(operator)) this.checkFoundEndpoints(operator, config.serverMetadata());
+    if (operator.idToken && serverMetadataOf(config).jwks_uri) client.enableNonRepudiationChecks(config);
+    if (this.finder?.isFound(operator)) this.checkFoundEndpoints(operator, serverMetadataOf(config));
     return config;
   }
 
