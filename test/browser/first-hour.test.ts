@@ -84,6 +84,8 @@ maybe('the first hour with the sample pages', () => {
     const { page } = browser;
     await startVerification(page, broker.url, '+34600000041', 'wifi');
     await page.waitForURL(/\/otp\.html\?/);
+    // the page fills it once it has read the verification
+    await page.locator('#why-sms', { hasText: 'on WiFi' }).waitFor();
     expect(await text(page, '#why-sms')).toContain('on WiFi');
     await codesInInbox(page);
     expect(await text(page, '#inbox li.inbox-message .body')).toContain('your verification code');
