@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-describe('install (the README says npm ci)', () => {
+describe('install (the README says npm install; CI runs npm ci)', () => {
   it('npm ci accepts the committed lockfile: it lists every platform\'s optional packages, so a clean clone installs as is', async () => {
     // package.json and the lockfile alone: what npm ci checks before it downloads anything (offline, no scripts)
     const dir = mkdtempSync(path.join(tmpdir(), 'npm-ci-'));
