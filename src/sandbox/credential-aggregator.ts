@@ -3,13 +3,13 @@
 // its token endpoint (jwt-bearer-grant.ts), opens the presentation the broker exchanges. Follows the Android
 // phone-number-verification guide and the Credential Manager test wallet (digitalcredentialsdev/CMWallet, pnv/):
 // a draft, may change.
-import { createHash, createPrivateKey, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import express, { Router } from 'express';
 import * as jose from 'jose';
 
 import { readAccessToken } from './access-token.js';
-import { AGGREGATOR_LEAF_KEY_PEM, AGGREGATOR_LEAF_PEM, AGGREGATOR_ROOT_PEM, x5cOf } from './aggregator-certificates.js';
+import { makeTestCertificateChain } from './test-certificate-chain.js';
 import { handleCamaraErrors, InvalidArgument, Unauthenticated } from './errors.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -40,8 +40,8 @@ export interface CredentialAggregator {
 /**
  * Rules:
  * - `POST {DIGITAL_CREDENTIALS_PATH}/request-parameters {nonce, vct}` with a 2-legged access token of this sandbox
- *   answers `{credential_authorization_jwt}`: ES256, header `typ: oauth-authz-req+jwt` and `x5c` (the committed test
- *   chain, aggregator-certificates.ts), payload `iss`, `nonce` (the verifier's, which the wallet checks), `iat`,
+ *   answers `{credential_authorization_jwt}`: ES256, header `typ: oauth-authz-req+jwt` and `x5c` (a test
+ *   chain made at start, test-certificate-chain.ts), payload `iss`, `nonce` (the verifier's, which the wallet checks), `iat`,
  *   `exp`, `jwks` with a fresh ECDH-ES P-256 key (`use: enc`, a `kid` per request), `encrypted_response_enc_values_supported: ["A128GCM"]`
  *   and `consent_data` (base64url JSON the wallet shows and hashes into the KB-JWT's consent_data_hash);
  * - a presentation is redeemed once: the JWE in its KB-JWT's `encrypted_credential` (ECDH-ES + A128GCM) must be for
@@ -52,8 +52,8 @@ export interface CredentialAggregator {
  */
 export function createCredentialAggregator(deps: { issuer: string; keys: SigningKeys; simNumbers: ReadonlySet<string> }): CredentialAggregator {
   const open = new Map<string, OpenRequest>();
-  const signingKey = createPrivateKey(AGGREGATOR_LEAF_KEY_PEM);
-  const x5c = x5cOf(AGGREGATOR_LEAF_PEM, AGGREGATOR_ROOT_PEM);
+  // a fresh test chain per start: nothing to commit, nothing to leak
+  const { leafKey: signingKey, x5c } = makeTestCertificateChain();
 
   const router = Router();
   router.post('/request-parameters', express.json({ limit: '4kb' }), async (req, res) => {
