@@ -5,6 +5,7 @@ import { OperatorFailure } from '../operator/failure.js';
 import { generateCompletionCode, hashCompletionCode } from '../otp/completion-code.js';
 import { maskPhoneNumber } from '../phone.js';
 import { awaitingCompletion, awaitsOperator, fallbackRequired, isOwnedBy, isPastExpiry, refusedForRisk, verified, withRisk } from '../domain/lifecycle.js';
+import { storedApplication } from '../applications/registry.js';
 import { assessRisk } from './risk/assess-risk.js';
 import { consumeSecondAttemptState, trySecondAttempt } from './second-attempt.js';
 import { applyOrReadLatest, applyTransition, loadVerification } from './verifications.js';
@@ -101,7 +102,7 @@ async function completeSilentAuth(deps: CallbackDeps, query: URLSearchParams, de
       return { verification: await applyOrReadLatest(deps, current.id, fallbackRequired(matched, 'number_mismatch', {}, numberChecked)) };
     }
     // the fraud signals (issue 17): a swapped SIM passes Number Verification, so they are asked after a match
-    const risk = await assessRisk(deps, current, { channel: 'silent', operator, accessToken }, device.correlator);
+    const risk = await assessRisk(deps, current, { channel: 'silent', operator, accessToken }, { correlator: device.correlator, application: await storedApplication(deps, current.applicationId) });
     const done = deps.now();
     const checked = [...numberChecked, ...risk.events];
     if (risk.refusal) return { verification: await applyOrReadLatest(deps, current.id, refusedForRisk(done, risk.refusal, risk.signals!, checked)) };

@@ -7,6 +7,7 @@ import { OperatorFailure } from '../operator/failure.js';
 import { maskPhoneNumber } from '../phone.js';
 import { issueSessionToken } from '../tokens/session-token.js';
 import { nonceMatches } from './credential-request.js';
+import { storedApplication } from '../applications/registry.js';
 import { assessRisk } from './risk/assess-risk.js';
 import { applyOrReadLatest, applyTransition, loadOwnedVerification } from './verifications.js';
 
@@ -101,7 +102,7 @@ async function checkAndExchange(deps: PresentDeps, started: Verification, presen
     }
     // the fraud signals (issue 17): a swapped SIM presents its credential as well as the right one, so they are
     // asked after a match, as on the silent path (the aggregator's token when it granted sim-swap:check)
-    const risk = await assessRisk(deps, started, { channel: 'silent', operator, accessToken }, started.id);
+    const risk = await assessRisk(deps, started, { channel: 'silent', operator, accessToken }, { correlator: started.id, application: await storedApplication(deps, started.applicationId) });
     const events = [...checked, ...risk.events];
     if (risk.refusal) return await applyOrReadLatest(deps, started.id, whileAwaited(refusedForRisk(done, risk.refusal, risk.signals!, events)));
     return await applyOrReadLatest(deps, started.id, whileAwaited(withRisk(risk.signals, verified(done, 'digital_credential', events))));

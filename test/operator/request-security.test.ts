@@ -3,7 +3,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import { ConfigInvalid, loadConfig, type OperatorConfig } from '../../src/config/index.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import type { Device } from '../support/device.js';
 import { NV_SCOPE, startStandardOperator, type Configuration, type StandardOperator } from './support/standard-operator.js';
 
 /**

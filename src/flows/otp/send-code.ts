@@ -65,7 +65,7 @@ export async function sendCode(deps: SendDeps, id: string, ctx: SendContext): Pr
     if (err instanceof BrokerError && err.code === 'SMS_BUDGET_EXHAUSTED') deps.logger.error({ verificationId: id }, 'daily SMS budget exhausted: SMS sends are refused');
     throw err;
   }
-  await screenBeforeSms(deps, before, reservation);
+  await screenBeforeSms(deps, before, application, reservation);
 
   const now = deps.now();
   const code = engine.kind === 'local' ? generateCode(settings.length) : '';
@@ -126,16 +126,12 @@ async function chooseOtpEngine(deps: SendDeps, phoneNumber: string): Promise<Otp
   const { engine } = deps.config.otp;
   if (engine === 'mpass') return { kind: 'mpass', provider: 'mpass' };
   if (engine === 'camara-otp' && deps.sms.camaraOtp) {
-    const operator = await operatorServing(deps, phoneNumber);
+    const operator = await deps.operators.serving(phoneNumber);
     if (operator?.otpSms) return { kind: 'camara-otp', provider: camaraOtpProvider(operator), operator };
   }
   return { kind: 'local' };
 }
 
-/** the operator that serves the number today: Telco Finder's answer first (a ported number), else the prefix match */
-async function operatorServing(deps: Pick<SendDeps, 'operators'>, phoneNumber: string): Promise<OperatorConfig | undefined> {
-  return (await deps.operators.resolve(phoneNumber))[0];
-}
 
 interface Delivered {
   provider: string;

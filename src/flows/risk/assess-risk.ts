@@ -1,11 +1,11 @@
-import { storedApplication } from '../../applications/registry.js';
+import type { Application } from '../../applications/application.js';
 import type { OperatorConfig } from '../../config/index.js';
 import type { BrokerDeps } from '../../deps.js';
 import { event, type RiskRefusal, type RiskSignals, type Verification, type VerificationEvent } from '../../domain/verification.js';
 import type { OperatorAccessToken } from '../../operator/operator-client.js';
-import { operatorServing, riskPolicies, simSwapDecision } from './policies.js';
+import { riskPolicies, simSwapDecision } from './policies.js';
 
-export type RiskDeps = Pick<BrokerDeps, 'store' | 'operators' | 'logger' | 'now'>;
+export type RiskDeps = Pick<BrokerDeps, 'operators' | 'logger' | 'now'>;
 
 /** Where the number is about to be trusted: before an SMS is sent, or after Number Verification said match. */
 export type RiskPath = { channel: 'sms' } | { channel: 'silent'; operator: OperatorConfig; accessToken: OperatorAccessToken };
@@ -28,15 +28,17 @@ export interface RiskOutcome {
  *   authorization granted `sim-swap:check` (no number sent), else client credentials;
  * - Number Recycling runs when the caller said since when the number was its user's (`knownSince`), with client
  *   credentials, `specifiedDate` = knownSince;
+ * - the caller hands in the verification's stored application (it has read it already, or reads it once);
+ * - before an SMS the operator is the one that serves the number today (Telco Finder first, as for the silent leg);
  * - the two run together; a signal already on the verification (a resend) is reused, not asked again;
  * - a check that cannot answer (no operator serves the number, no token, timeout, 5xx, 403/404/422) is
  *   `unknown`, never an error: the policy's onUnknown says what it does (default allow);
  * - block → `refusal` (SIM_SWAPPED, SIM_SWAP_UNKNOWN, NUMBER_RECYCLED); flag and allow let it through, the
  *   signals recorded either way (the token and webhook carry the facts; the events say what the policy decided).
  */
-export async function assessRisk(deps: RiskDeps, v: Verification, path: RiskPath, correlator: string): Promise<RiskOutcome> {
-  const application = await storedApplication(deps, v.applicationId);
-  const operator = path.channel === 'silent' ? path.operator : await operatorServing(deps, v.phoneNumber);
+export async function assessRisk(deps: RiskDeps, v: Verification, path: RiskPath, context: { correlator: string; application: Application | undefined }): Promise<RiskOutcome> {
+  const { correlator, application } = context;
+  const operator = path.channel === 'silent' ? path.operator : await deps.operators.serving(v.phoneNumber);
   const policies = riskPolicies(operator, application);
   if (!policies.simSwap && !v.knownSince) return { events: [] };
 

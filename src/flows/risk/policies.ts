@@ -1,7 +1,6 @@
 import type { Application } from '../../applications/application.js';
 import type { NumberRecyclingPolicy, SimSwapPolicy } from '../../config/fraud-signals.js';
 import type { OperatorConfig } from '../../config/index.js';
-import type { BrokerDeps } from '../../deps.js';
 
 export interface RiskPolicies {
   simSwap?: SimSwapPolicy;
@@ -33,11 +32,3 @@ export function simSwapDecision(policy: SimSwapPolicy, status: 'swapped' | 'not_
   return status === 'swapped' ? (silent?.onSwapped ?? policy.onSwapped) : (silent?.onUnknown ?? policy.onUnknown);
 }
 
-/**
- * The operator that serves the number, for the checks before an SMS (the silent path asks the verification's own
- * operator). One small function, so a change in how numbers are routed (e.g. an asynchronous resolver) changes
- * this line only.
- */
-export async function operatorServing(deps: Pick<BrokerDeps, 'operators'>, phoneNumber: string): Promise<OperatorConfig | undefined> {
-  return deps.operators.route(phoneNumber);
-}

@@ -1,3 +1,4 @@
+import type { Application } from '../../applications/application.js';
 import type { BrokerDeps } from '../../deps.js';
 import { refusedForRisk, riskNoted } from '../../domain/lifecycle.js';
 import type { Verification } from '../../domain/verification.js';
@@ -6,6 +7,7 @@ import { applyTransition } from '../verifications.js';
 import { assessRisk } from './assess-risk.js';
 
 export type ScreenDeps = Pick<BrokerDeps, 'store' | 'metrics' | 'operators' | 'logger' | 'now'>;
+
 
 /**
  * The fraud signals before an SMS code is sent (issue 17), called by sendCode once the SMS limits are taken.
@@ -20,8 +22,8 @@ export type ScreenDeps = Pick<BrokerDeps, 'store' | 'metrics' | 'operators' | 'l
  *   (verification.failed webhook, with `risk`) and RiskRefused (403) is thrown, so no code is ever sent;
  * - otherwise the signals checked now are recorded on the verification and the send goes on.
  */
-export async function screenBeforeSms(deps: ScreenDeps, v: Verification, reservation: { release(): Promise<void> }): Promise<void> {
-  const risk = await assessRisk(deps, v, { channel: 'sms' }, v.id);
+export async function screenBeforeSms(deps: ScreenDeps, v: Verification, application: Application | undefined, reservation: { release(): Promise<void> }): Promise<void> {
+  const risk = await assessRisk(deps, v, { channel: 'sms' }, { correlator: v.id, application });
   if (!risk.signals) return;
   if (!risk.refusal) {
     if (risk.events.length) await applyTransition(deps, v.id, riskNoted(deps.now(), risk.signals, risk.events));
