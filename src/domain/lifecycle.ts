@@ -90,6 +90,23 @@ export function awaitsCredential(v: Verification): boolean {
   return v.status === 'awaiting_credential' && Boolean(v.credential?.nonceHash);
 }
 
+export type CredentialRefusal = 'expired' | 'not_awaited' | 'already_presented';
+
+/** Whether a presentation of the carrier's credential may be made now, or why not. */
+export function credentialRefusal(v: Verification, now: Date): CredentialRefusal | undefined {
+  if (v.status === 'expired' || (v.status === 'awaiting_credential' && isPastExpiry(v, now))) return 'expired';
+  if (v.status !== 'awaiting_credential') return 'not_awaited';
+  return awaitsCredential(v) ? undefined : 'already_presented';
+}
+
+/**
+ * An outcome of the digital-credential leg (verified, fallback, a risk refusal), applied only while the leg is open:
+ * `verified` alone would also take a verification the starter has meanwhile moved to SMS (/next) or cancelled.
+ */
+export function onCredentialLeg(transition: Transition): Transition {
+  return (v) => (v.status === 'awaiting_credential' ? transition(v) : undefined);
+}
+
 /** Whether the verification waits for the operator to send the device back to /callback. */
 export function awaitsOperator(v: Verification): boolean {
   return v.status === 'silent_auth_in_progress';

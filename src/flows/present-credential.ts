@@ -1,5 +1,5 @@
 import type { BrokerDeps } from '../deps.js';
-import { credentialPresented, fallbackRequired, isPastExpiry, refusedForRisk, verified, withRisk, type Transition } from '../domain/lifecycle.js';
+import { credentialPresented, credentialRefusal, fallbackRequired, onCredentialLeg, refusedForRisk, verified, withRisk } from '../domain/lifecycle.js';
 import { event, type Verification } from '../domain/verification.js';
 import { Conflict, InvalidArgument, VerificationExpired } from '../errors.js';
 import { checkBinding, parsePresentation, type Presentation } from '../credentials/presentation.js';
@@ -68,9 +68,14 @@ function presentationIn(credentialId: string, vpToken: VpToken): Presentation {
 }
 
 function refuseUnlessAwaited(v: Verification, now: Date): void {
-  if (v.status === 'expired' || (v.status === 'awaiting_credential' && isPastExpiry(v, now))) throw new VerificationExpired();
-  if (v.status !== 'awaiting_credential') throw new Conflict(`The verification awaits no credential (it is ${v.status}).`);
-  if (!v.credential?.nonceHash) throw new Conflict('The credential for this verification was already presented.');
+  switch (credentialRefusal(v, now)) {
+    case 'expired':
+      throw new VerificationExpired();
+    case 'not_awaited':
+      throw new Conflict(`The verification awaits no credential (it is ${v.status}).`);
+    case 'already_presented':
+      throw new Conflict('The credential for this verification was already presented.');
+  }
 }
 
 async function checkAndExchange(deps: PresentDeps, started: Verification, presentation: Presentation): Promise<Verification> {
@@ -86,10 +91,10 @@ async function checkAndExchange(deps: PresentDeps, started: Verification, presen
   });
   if (failed) {
     log.info({ check: failed }, 'the credential presentation failed a check');
-    return applyOrReadLatest(deps, started.id, whileAwaited(fallbackRequired(deps.now(), 'credential_invalid', { check: failed })));
+    return applyOrReadLatest(deps, started.id, onCredentialLeg(fallbackRequired(deps.now(), 'credential_invalid', { check: failed })));
   }
   const operator = started.operatorId ? await deps.operators.find(started.operatorId) : undefined;
-  if (!operator) return applyOrReadLatest(deps, started.id, whileAwaited(fallbackRequired(deps.now(), 'no_operator')));
+  if (!operator) return applyOrReadLatest(deps, started.id, onCredentialLeg(fallbackRequired(deps.now(), 'no_operator')));
   try {
     const accessToken = await deps.operators.accessTokenForPresentation(operator, presentation.raw);
     const exchanged = event('token_exchanged', { grant: 'jwt_bearer', subject: 'vp_token' }, deps.now());
@@ -98,22 +103,18 @@ async function checkAndExchange(deps: PresentDeps, started: Verification, presen
     const checked = [exchanged, event('number_checked', { match }, done)];
     if (!match) {
       log.info({ phoneNumber: maskPhoneNumber(started.phoneNumber) }, 'the credential presented belongs to another number');
-      return await applyOrReadLatest(deps, started.id, whileAwaited(fallbackRequired(done, 'number_mismatch', {}, checked)));
+      return await applyOrReadLatest(deps, started.id, onCredentialLeg(fallbackRequired(done, 'number_mismatch', {}, checked)));
     }
     // the fraud signals (issue 17): a swapped SIM presents its credential as well as the right one, so they are
     // asked after a match, as on the silent path (the aggregator's token when it granted sim-swap:check)
     const risk = await assessRisk(deps, started, { channel: 'silent', operator, accessToken }, { correlator: started.id, application: await storedApplication(deps, started.applicationId) });
     const events = [...checked, ...risk.events];
-    if (risk.refusal) return await applyOrReadLatest(deps, started.id, whileAwaited(refusedForRisk(done, risk.refusal, risk.signals!, events)));
-    return await applyOrReadLatest(deps, started.id, whileAwaited(withRisk(risk.signals, verified(done, 'digital_credential', events))));
+    if (risk.refusal) return await applyOrReadLatest(deps, started.id, onCredentialLeg(refusedForRisk(done, risk.refusal, risk.signals!, events)));
+    return await applyOrReadLatest(deps, started.id, onCredentialLeg(withRisk(risk.signals, verified(done, 'digital_credential', events))));
   } catch (err) {
     if (!(err instanceof OperatorFailure)) throw err;
     log.warn({ reason: err.reason, detail: err.detail, err: err.message }, 'the credential exchange did not complete');
-    return applyOrReadLatest(deps, started.id, whileAwaited(fallbackRequired(deps.now(), err.reason, err.detail)));
+    return applyOrReadLatest(deps, started.id, onCredentialLeg(fallbackRequired(deps.now(), err.reason, err.detail)));
   }
 }
 
-/** `verified` accepts a verification on the SMS leg too: this outcome is the digital-credential leg's only. */
-function whileAwaited(transition: Transition): Transition {
-  return (current) => (current.status === 'awaiting_credential' ? transition(current) : undefined);
-}

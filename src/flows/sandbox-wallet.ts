@@ -1,5 +1,5 @@
 import type { BrokerDeps } from '../deps.js';
-import { isPastExpiry } from '../domain/lifecycle.js';
+import { credentialRefusal } from '../domain/lifecycle.js';
 import { Conflict, InvalidArgument, NotFound, VerificationExpired } from '../errors.js';
 import { presentTs43Credential, type DigitalCredentialRequest } from '../sandbox/test-wallet.js';
 import { nonceMatches } from './credential-request.js';
@@ -31,10 +31,10 @@ export async function presentFromSandboxWallet(
   request: DigitalCredentialRequest,
 ): Promise<{ vp_token: Record<string, string[]> }> {
   const verification = await loadOwnedVerification(deps, id, ownerId);
-  if (verification.status === 'expired' || (verification.status === 'awaiting_credential' && isPastExpiry(verification, deps.now()))) throw new VerificationExpired();
-  const nonceHash = verification.status === 'awaiting_credential' ? verification.credential?.nonceHash : undefined;
-  if (!nonceHash) throw new Conflict(`The verification awaits no credential (it is ${verification.status}).`);
-  if (!nonceMatches(deps.sms.codeKey, id, request.data.nonce, nonceHash)) throw new InvalidArgument('digitalCredentialRequest must be the one this verification started with.');
+  const refusal = credentialRefusal(verification, deps.now());
+  if (refusal === 'expired') throw new VerificationExpired();
+  if (refusal) throw new Conflict(`The verification awaits no credential (it is ${verification.status}).`);
+  if (!nonceMatches(deps.sms.codeKey, id, request.data.nonce, verification.credential!.nonceHash)) throw new InvalidArgument('digitalCredentialRequest must be the one this verification started with.');
   if (!Object.values(deps.config.sandbox.sims).includes(verification.phoneNumber)) {
     throw new NotFound('The sandbox has no SIM with this number, so its test wallet holds no credential for it; verify by SMS.');
   }
