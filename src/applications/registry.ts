@@ -23,7 +23,9 @@ export async function authenticateApplication(deps: ApplicationDeps, presented: 
  * A stored application's settings, for the flows that apply them (SMS brand, languages, countries, budget).
  * The applications of configuration (APPLICATION_ID, BROKER_CONFIG) are not stored and have none: undefined.
  */
-export async function storedApplication(deps: ApplicationDeps, id: string): Promise<Application | undefined> {
+export async function storedApplication(deps: Pick<BrokerDeps, 'store' | 'config'>, id: string): Promise<Application | undefined> {
+  // a configured id is never stored (creating one is refused), so the default application costs no read
+  if (deps.config.webhooks.applications.some((app) => app.id === id)) return undefined;
   return deps.store.applications.get(id);
 }
 
