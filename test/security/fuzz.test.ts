@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import { createChannel } from '../../src/compat/mpass/channels.js';
+import { createTestApplication } from '../support/applications.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { deleteKeys, REDIS_URL, uniquePrefix, whyNoRedis } from '../store/support/redis.js';
 
@@ -112,7 +113,16 @@ const ROUTES: Route[] = [
   ),
   { methods: ['POST', 'POST', 'GET', 'PUT'], path: () => '/v1/verifications' },
   { methods: ['GET', 'DELETE'], path: (id) => `/v1/verifications/${id}` },
-  ...['fallback', 'code', 'resend'].map((action) => ({ methods: ['POST', 'POST', 'GET'], path: (id: string) => `/v1/verifications/${id}/${action}` })),
+  ...['fallback', 'code', 'resend', 'next', 'credential'].map((action) => ({ methods: ['POST', 'POST', 'GET'], path: (id: string) => `/v1/verifications/${id}/${action}` })),
+  // the device's checkUrl (issue 14), coverage, and the sandbox's test wallet (issue 18)
+  { methods: ['GET', 'GET', 'POST'], path: (id) => `/v1/verifications/${id}/check` },
+  { methods: ['GET', 'GET', 'POST'], path: () => '/v1/coverage' },
+  { methods: ['POST', 'POST', 'GET'], path: () => '/sandbox/wallet' },
+  // applications and their keys (issue 14), behind the admin key
+  { methods: ['POST', 'POST', 'GET', 'PUT'], path: () => '/v1/applications' },
+  { methods: ['GET', 'PATCH', 'PATCH', 'DELETE'], path: (id) => `/v1/applications/${id}` },
+  { methods: ['POST', 'GET'], path: (id) => `/v1/applications/${id}/keys` },
+  { methods: ['DELETE', 'GET'], path: (id) => `/v1/applications/${id}/keys/${id}` },
   { methods: ['POST', 'GET'], path: (id) => `/v1/webhooks/deliveries/${id}/replay` },
   { methods: ['GET', 'POST', 'POST', 'PUT'], path: () => '/compat/cloudsoftphone/verify_number' },
   { methods: ['POST', 'POST', 'GET'], path: () => '/compat/cloudsoftphone/check' },
@@ -152,7 +162,7 @@ function send(agent: http.Agent, base: string, request: Sent): Promise<Answer> {
 }
 
 interface Secrets {
-  keys: { admin: string; wso2: string; cloudSoftphone: string };
+  keys: { admin: string; wso2: string; cloudSoftphone: string; application: string };
   mpassKey: string;
   ids: string[];
 }
@@ -204,13 +214,21 @@ async function seedBroker(broker: TestBroker): Promise<Secrets> {
   }
   const { apiKey } = await createChannel(broker.deps.store, { name: 'fuzz', ips: ['127.0.0.1'] }, new Date());
   const { adminApiKey, wso2ApiKey, cloudSoftphoneApiKey } = broker.deps.secrets;
-  return { keys: { admin: adminApiKey, wso2: wso2ApiKey, cloudSoftphone: cloudSoftphoneApiKey }, mpassKey: apiKey, ids };
+  // an application whose key opens the verification API, and a few of its own verifications (a checkUrl among them)
+  const application = await createTestApplication(broker, { id: 'fuzz-app', credentialOrigins: ['https://app.example.com'] });
+  for (const workflow of [undefined, [{ channel: 'sms' }], [{ channel: 'digital_credential' }, { channel: 'sms' }]]) {
+    const res = await broker.device().request('POST', `${broker.url}/v1/verifications`, { body: { phoneNumber: '+34600000002', ...(workflow && { workflow }) }, headers: application.auth });
+    ids.push(res.json().verificationId);
+  }
+  ids.push(application.application.id, application.application.keys[0].id);
+  return { keys: { admin: adminApiKey, wso2: wso2ApiKey, cloudSoftphone: cloudSoftphoneApiKey, application: application.apiKey }, mpassKey: apiKey, ids };
 }
 
 /** each role has its own key (admin: webhook deliveries; the WSO2 and Cloud Softphone backends) */
 function keyFor(path: string, secrets: Secrets): string {
   if (path.startsWith('/scim2') || path.startsWith('/api/identity') || path.startsWith('/compat/wso2')) return secrets.keys.wso2;
   if (path.startsWith('/compat/cloudsoftphone')) return secrets.keys.cloudSoftphone;
+  if (path.startsWith('/v1/verifications') || path.startsWith('/v1/coverage')) return secrets.keys.application;
   return secrets.keys.admin;
 }
 
