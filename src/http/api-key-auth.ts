@@ -29,10 +29,15 @@ export function apiKeyAuth(key: string, options: { realm: string; keyName: strin
 
 /** whether an Authorization header is `Bearer <key>`, compared as the rules above say (for endpoints that answer more to the key) */
 export function presentsKey(authorization: string | undefined, key: string): boolean {
-  const match = /^Bearer ([\x21-\x7e]+)$/.exec(authorization ?? '');
-  return !!match && timingSafeEqual(digest(match[1]), digest(key));
+  const token = bearerTokenOf(authorization);
+  return token !== undefined && timingSafeEqual(digest(token), digest(key));
 }
 
-function digest(value: string): Buffer {
+/** The token of an `Authorization: Bearer <token>` header (printable ASCII, no spaces), else undefined. */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  return /^Bearer ([\x21-\x7e]+)$/.exec(authorization ?? '')?.[1];
+}
+
+export function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }

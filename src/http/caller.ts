@@ -6,6 +6,7 @@ import { TooManyRequests, Unauthenticated } from '../errors.js';
 import { RateLimit } from '../otp/rate-limits.js';
 import type { Verification } from '../domain/verification.js';
 import { verificationView } from '../flows/read-verification.js';
+import { bearerTokenOf } from './api-key-auth.js';
 import { ownerIdOf } from './session.js';
 
 declare global {
@@ -43,9 +44,9 @@ export function identifyCaller(deps: Pick<BrokerDeps, 'store'>): RequestHandler 
     const header = req.get('authorization');
     if (header === undefined) return next();
     try {
-      const match = /^Bearer ([\x21-\x7e]+)$/.exec(header);
-      if (!match) throw new Unauthenticated('Send the application API key as `Authorization: Bearer <key>`.', REALM);
-      const application = await authenticateApplication(deps, match[1]);
+      const presented = bearerTokenOf(header);
+      if (presented === undefined) throw new Unauthenticated('Send the application API key as `Authorization: Bearer <key>`.', REALM);
+      const application = await authenticateApplication(deps, presented);
       const consumed = await limitFor(application.limits.requestsPerMinute).consume(application.id);
       if (!consumed.allowed) throw new TooManyRequests('This application made too many requests; slow down.', consumed.msBeforeNext / 1000);
       req.application = application;

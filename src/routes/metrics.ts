@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { BrokerDeps } from '../deps.js';
 import { BrokerError } from '../errors.js';
+import { bearerTokenOf, digest } from '../http/api-key-auth.js';
 
 /**
  * GET /metrics (only with METRICS=on): this broker's Prometheus metrics, in the text exposition format.
@@ -18,8 +19,8 @@ export function metricsEndpoint(deps: BrokerDeps): RequestHandler {
   if (!expected) deps.logger.warn('GET /metrics is served without METRICS_TOKEN: keep it off the public network');
   return async (req, res, next) => {
     if (expected) {
-      const match = /^Bearer ([\x21-\x7e]+)$/.exec(req.get('authorization') ?? '');
-      if (!match || !timingSafeEqual(digest(match[1]), expected)) {
+      const presented = bearerTokenOf(req.get('authorization'));
+      if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
         return next(
           new BrokerError(401, 'UNAUTHENTICATED', 'This endpoint needs METRICS_TOKEN as a bearer token.', {
             headers: { 'WWW-Authenticate': 'Bearer realm="broker-metrics"' },
@@ -30,8 +31,4 @@ export function metricsEndpoint(deps: BrokerDeps): RequestHandler {
     const body = await deps.metrics.registry.metrics();
     res.set('Cache-Control', 'no-store').type(deps.metrics.registry.contentType).send(body);
   };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

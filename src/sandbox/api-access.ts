@@ -25,7 +25,7 @@ export async function authorizeScopedCall(
   req: Request,
   allowedScopes: readonly string[],
 ): Promise<AccessTokenGrant> {
-  const token = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  const token = bearerToken(req.get('authorization'));
   const grant = token === undefined ? undefined : await readAccessToken(keys, issuer, token);
   if (!grant) throw new Unauthenticated();
   if (!allowedScopes.some((scope) => grant.scopes.has(scope))) throw new PermissionDenied();
@@ -54,4 +54,9 @@ export async function authorizeApiCall(
   if (phoneNumber === undefined) throw new PermissionDenied();
   if (!grant.amr.includes(NETWORK_AUTHENTICATION_AMR)) throw new UserNotAuthenticatedByMobileNetwork();
   return { ...grant, phoneNumber };
+}
+
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1; the scheme is case-insensitive), else undefined. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
 }

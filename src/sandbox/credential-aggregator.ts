@@ -9,6 +9,7 @@ import express, { Router } from 'express';
 import * as jose from 'jose';
 
 import { readAccessToken } from './access-token.js';
+import { bearerToken } from './api-access.js';
 import { makeTestCertificateChain } from './test-certificate-chain.js';
 import { handleCamaraErrors, InvalidArgument, Unauthenticated } from './errors.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -57,7 +58,7 @@ export function createCredentialAggregator(deps: { issuer: string; keys: Signing
 
   const router = Router();
   router.post('/request-parameters', express.json({ limit: '4kb' }), async (req, res) => {
-    const token = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const token = bearerToken(req.get('authorization'));
     const grant = token === undefined ? undefined : await readAccessToken(deps.keys, deps.issuer, token);
     if (!grant || grant.phoneNumber !== undefined) throw new Unauthenticated();
     const { nonce, vct } = (req.body ?? {}) as Record<string, unknown>;

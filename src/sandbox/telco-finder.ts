@@ -4,6 +4,7 @@
 import express, { Router } from 'express';
 import { jwtVerify } from 'jose';
 
+import { bearerToken } from './api-access.js';
 import { handleCamaraErrors, InvalidArgument, NotFound, PermissionDenied, Unauthenticated } from './errors.js';
 import { isE164PhoneNumber } from './phone-number.js';
 import { apiResource, TELCO_FINDER_SCOPE } from './resource-server.js';
@@ -60,7 +61,7 @@ export function createTelcoFinderRouter({ issuer, keys, sims }: TelcoFinderDepen
 }
 
 async function authorizeTelcoFinderCall(keys: SigningKeys, issuer: string, authorization: string | undefined): Promise<void> {
-  const token = /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
+  const token = bearerToken(authorization);
   if (!token) throw new Unauthenticated();
   let scope: unknown;
   try {
