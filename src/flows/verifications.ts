@@ -1,5 +1,5 @@
 import type { BrokerDeps } from '../deps.js';
-import { isFinal, isOwnedBy, type Transition } from '../domain/lifecycle.js';
+import { currentChannel, fallbackStep, isFinal, isOwnedBy, type Transition } from '../domain/lifecycle.js';
 import type { AuthorizationState, Verification } from '../domain/verification.js';
 import type { SessionBinding } from '../store/store.js';
 import { NotFound, PermissionDenied } from '../errors.js';
@@ -22,7 +22,6 @@ import type { VerificationOutcome } from '../metrics/metrics.js';
 export type VerificationDeps = Pick<BrokerDeps, 'store' | 'metrics'>;
 
 /** the legs before the SMS one: the silent leg, and the digital-credential leg (issue 18), which ends the same way */
-const SILENT_LEG = new Set(['pending', 'silent_auth_in_progress', 'awaiting_completion', 'awaiting_credential']);
 
 /**
  * Saves a new verification in one durable write, with its authorization state (when the silent leg starts) and
@@ -31,7 +30,8 @@ const SILENT_LEG = new Set(['pending', 'silent_auth_in_progress', 'awaiting_comp
 export async function saveNewVerification(deps: VerificationDeps, verification: Verification, also: { authorization?: AuthorizationState; session?: SessionBinding } = {}): Promise<void> {
   bindVerificationToLog(verification.id);
   await deps.store.verifications.create(verification, also);
-  deps.metrics.verificationStarted(verification.status === 'silent_auth_in_progress' ? 'silent_auth' : verification.status === 'awaiting_credential' ? 'digital_credential' : 'sms_otp');
+  const channel = currentChannel(verification);
+  deps.metrics.verificationStarted(channel === 'sms' || channel === undefined ? 'sms_otp' : channel);
   // a start without a silent leg (WiFi, no operator, discovery failed) is a fallback from the outset
   if (verification.status === 'fallback_required') deps.metrics.fallbackRequired(verification.reason ?? 'unknown');
 }
@@ -74,6 +74,6 @@ export async function applyOrReadLatest(deps: VerificationDeps, id: string, tran
 
 function countTransition(metrics: Metrics, from: Verification, to: Verification): void {
   if (from.status === to.status) return;
-  if (to.status === 'fallback_required' && SILENT_LEG.has(from.status)) metrics.fallbackRequired(to.reason ?? 'unknown');
+  if (to.status === 'fallback_required' && fallbackStep(from) === 'leave_silent') metrics.fallbackRequired(to.reason ?? 'unknown');
   if (isFinal(to.status) && !isFinal(from.status)) metrics.verificationFinished(to.method, to.status as VerificationOutcome);
 }
