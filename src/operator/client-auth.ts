@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as client from 'openid-client';
-import * as jose from 'jose';
 import type { OperatorConfig } from '../config/index.js';
+import { signCompactJwt } from '../keys/compact-jwt.js';
 import type { SigningKey } from '../keys/key-ring.js';
 
 /**
@@ -24,17 +24,25 @@ export function clientAuthFor(operator: OperatorConfig, key: SigningKey | undefi
   if (operator.clientAuth === 'client_secret_post') return client.ClientSecretPost(secretOf(operator));
   if (!key) throw new Error(`operator ${operator.id}: ${operator.clientAuth} needs a signing key`);
   if (operator.clientAuth === 'vonage_bearer') return vonageBearer(operator.applicationId ?? operator.clientId, key);
-  return (as, clientMetadata, body, headers) => {
-    const auth = client.PrivateKeyJwt(
+  return privateKeyJwt(key);
+}
+
+/**
+ * The claims openid-client's PrivateKeyJwt makes (iss = sub = client_id, a 256-bit jti, iat = nbf = now,
+ * exp 60 s later), with `aud` the token endpoint, signed with node:crypto (keys/compact-jwt.ts says why).
+ */
+export function privateKeyJwt(key: SigningKey): client.ClientAuth {
+  return (as, clientMetadata, body) => {
+    const now = Math.floor(Date.now() / 1000);
+    const assertion = signCompactJwt(
+      key,
       // an operator-issued key without a registered kid signs without one (signing-key.ts)
-      { key: key.privateKey, kid: key.kid || undefined },
-      {
-        [client.modifyAssertion]: (_header, payload) => {
-          payload.aud = as.token_endpoint;
-        },
-      },
+      { kid: key.kid || undefined },
+      { jti: randomBytes(32).toString('base64url'), aud: as.token_endpoint, exp: now + 60, iat: now, nbf: now, iss: clientMetadata.client_id, sub: clientMetadata.client_id },
     );
-    return auth(as, clientMetadata, body, headers);
+    body.set('client_id', clientMetadata.client_id);
+    body.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    body.set('client_assertion', assertion);
   };
 }
 
@@ -44,13 +52,9 @@ function secretOf(operator: OperatorConfig): string {
 }
 
 function vonageBearer(applicationId: string, key: SigningKey): client.ClientAuth {
-  return async (_as, clientMetadata, body, headers) => {
-    const jwt = await new jose.SignJWT({ application_id: applicationId })
-      .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid })
-      .setIssuedAt()
-      .setJti(randomUUID())
-      .setExpirationTime('5m')
-      .sign(key.privateKey);
+  return (_as, clientMetadata, body, headers) => {
+    const iat = Math.floor(Date.now() / 1000);
+    const jwt = signCompactJwt(key, { typ: 'JWT', kid: key.kid }, { application_id: applicationId, iat, jti: randomUUID(), exp: iat + 300 });
     headers.set('authorization', `Bearer ${jwt}`);
     // the token endpoint identifies the application from the JWT; client_id in the body is harmless and helps logs
     body.set('client_id', clientMetadata.client_id);

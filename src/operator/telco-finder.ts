@@ -7,6 +7,7 @@ import type { KeyRing } from '../keys/key-ring.js';
 import type { Metrics, OperatorEndpoint } from '../metrics/index.js';
 import type { KeyValueStore } from '../store/store.js';
 import type { LeanHttp } from './lean-http.js';
+import { privateKeyJwt } from './client-auth.js';
 
 /** the operator label of Telco Finder calls in broker_operator_request_duration_seconds */
 export const TELCO_FINDER_METRIC = 'telco-finder';
@@ -216,8 +217,7 @@ export class TelcoFinder {
   private clientAssertion(): client.ClientAuth {
     return async (as, clientMetadata, body, headers) => {
       const key = await this.deps.keys.active('client-assertion');
-      const auth = client.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }, { [client.modifyAssertion]: (_header, payload) => void (payload.aud = as.token_endpoint) });
-      return auth(as, clientMetadata, body, headers);
+      return privateKeyJwt(key)(as, clientMetadata, body, headers);
     };
   }
 
