@@ -31,6 +31,18 @@ export function targetsOf(rows) {
   if (start) {
     out.startLatency = verdict(start.p99, start.p99 <= TARGETS.startP99Ms, `start p99 ${start.p99} ms (goal ≤ ${TARGETS.startP99Ms} ms)`);
   }
+  // the floor (bench/servers/floor.js): what the issue's fixed choices cost with none of the broker's code. A
+  // floor that misses a target proves that target out of reach; the broker is then measured against its floor.
+  const floor = find(rows, 'floor-login');
+  if (floor && tutorial) {
+    const byCpu = tutorial.cpuMsPerOp / floor.cpuMsPerOp;
+    out.startFloor = { status: byCpu >= TARGETS.startVsTutorial ? 'reachable' : 'out of reach', text: `floor /login ${pct(floor.requestsPerSecond / tutorial.requestsPerSecond)} of the tutorial's req/s, ${pct(byCpu)} of its CPU per request${start ? `; the broker's start ${pct(floor.cpuMsPerOp / start.cpuMsPerOp)} of the floor's CPU per request` : ''}` };
+  }
+  const floorCode = find(rows, 'floor-code');
+  const codeRow = find(rows, 'code-sqlite');
+  if (floorCode?.vsExpress !== undefined) {
+    out.codeFloor = { status: floorCode.vsExpress >= TARGETS.codeVsExpress ? 'reachable' : 'out of reach', text: `floor code check ${pct(floorCode.vsExpress)} of Express hello-world req/s, ${floorCode.vsExpressCpu ? pct(floorCode.vsExpressCpu) : '–'} by CPU${codeRow ? `; the broker's check ${pct(floorCode.cpuMsPerOp / codeRow.cpuMsPerOp)} of the floor's CPU per request` : ''}` };
+  }
   const silent = find(rows, 'silent-sqlite');
   if (silent) {
     out.silentCpu = verdict(silent.cpuMsPerOp, silent.cpuMsPerOp <= TARGETS.silentCpuMs, `broker CPU ${silent.cpuMsPerOp?.toFixed(2)} ms per completed silent verification (goal ≤ ${TARGETS.silentCpuMs} ms)`);

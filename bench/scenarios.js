@@ -69,6 +69,47 @@ export async function tutorialLogin(plan, { stack, phoneNumber }) {
   }
 }
 
+/** Runs `work(url, server)` against the floor (bench/servers/floor.js) in its own process, on the stack's operator. */
+async function withFloor(stack, work) {
+  const port = await freePort();
+  const data = tempDir('bench-floor-');
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const server = await startNode('floor', 'bench/servers/floor.js', { env: { PORT: String(port), NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: stack.issuer }, readyUrl: `${url}/` });
+    try {
+      return await work(url, server);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    data.remove();
+  }
+}
+
+/** The floor's GET /login (bench/servers/floor.js): what the issue's fixed choices cost before any broker code. */
+export async function floorLogin(plan, { stack, phoneNumber }) {
+  return withFloor(stack, (url, server) => measuredLoad(server, plan, { url: `${url}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`, connections: CONNECTIONS }));
+}
+
+/** The floor's code check, measured like the broker's (codeChecks): one prepared verification per check. */
+export async function floorCodeChecks(plan, { stack }) {
+  return withFloor(stack, async (url, server) => {
+    const headroom = CONNECTIONS;
+    const { warmup, count } = plan.codeChecks;
+    const ready = [];
+    for (let i = 0; i < warmup + count + 2 * headroom; i++) {
+      const seeded = await fetch(`${url}/seed`);
+      const cookie = seeded.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      ready.push({ ...(await seeded.json()), cookie });
+    }
+    await load({ url: `${url}/`, connections: CONNECTIONS, amount: warmup, requests: codeCheckRequests(ready.slice(0, warmup + headroom)) });
+    const cpuBefore = await server.cpuMs();
+    const result = await load({ url: `${url}/`, connections: CONNECTIONS, amount: count, requests: codeCheckRequests(ready.slice(warmup + headroom)) });
+    const cpuMs = (await server.cpuMs()) - cpuBefore;
+    return { ...result, cpuMsPerOp: result.total ? cpuMs / result.total : undefined };
+  });
+}
+
 /** The same from an app that already has a session (its cookie is sent): no session is written. */
 export async function startVerificationInSession(plan, { stack, phoneNumber }) {
   const url = `${stack.brokerUrl}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`;
