@@ -14,6 +14,7 @@ import { loadConfig } from '../dist/config/index.js';
 import { verificationView } from '../dist/flows/read-verification.js';
 import { startVerification } from '../dist/flows/start-verification.js';
 import { createLogger } from '../dist/logging.js';
+import { signCompactJwt } from '../dist/keys/compact-jwt.js';
 import { LeanHttp } from '../dist/operator/lean-http.js';
 import { parseE164 } from '../dist/phone.js';
 import { freePort, startNode, tempDir } from './lib/processes.js';
@@ -107,6 +108,10 @@ try {
       .setIssuedAt()
       .setExpirationTime('60s')
       .sign(key.privateKey),
+  );
+  const claims = { iss: 'broker-sandbox', sub: 'broker-sandbox', aud: issuer, iat: 1, exp: 61 };
+  await cost('callback', `client assertion or session token: sign a JWT (${key.alg}, node:crypto: what the broker uses now)`, () =>
+    signCompactJwt(key, { kid: key.kid }, { ...claims, jti: randomBytes(16).toString('hex') }),
   );
   const rsa = await jose.generateKeyPair('RS256');
   const idToken = await new jose.SignJWT({ sub: 'x', nonce: 'n' }).setProtectedHeader({ alg: 'RS256' }).setIssuedAt().setExpirationTime('5m').sign(rsa.privateKey);
