@@ -13,6 +13,10 @@ interface Misbehaviour {
   bigDiscovery?: boolean;
   bigJwks?: boolean;
   bigVerifyAnswer?: boolean;
+  /** the ID token signed with a key of the attacker's, under the operator's kid */
+  forgedIdToken?: boolean;
+  /** the ID token's claims changed after signing (another subject), its signature kept */
+  tamperedIdToken?: boolean;
 }
 
 /**
@@ -21,6 +25,7 @@ interface Misbehaviour {
  */
 async function startIdTokenOperator() {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256');
+  const attackerKey = (await jose.generateKeyPair('RS256')).privateKey;
   const publicJwk = { ...(await jose.exportJWK(publicKey)), kid: 'op-1', alg: 'RS256', use: 'sig' };
   const nonces = new Map<string, string>();
   const asked: string[] = [];
@@ -61,8 +66,11 @@ async function startIdTokenOperator() {
             .setSubject('device-1')
             .setIssuedAt()
             .setExpirationTime('5m')
-            .sign(privateKey);
-          return json(res, { access_token: 'at-1', token_type: 'Bearer', expires_in: 300, id_token: idToken });
+            .sign(misbehaviour.forgedIdToken ? attackerKey : privateKey);
+          const [header, payload, signature] = idToken.split('.');
+          const tampered = { ...jose.decodeJwt(idToken), sub: 'device-2' };
+          const sent = misbehaviour.tamperedIdToken ? `${header}.${Buffer.from(JSON.stringify(tampered)).toString('base64url')}.${signature}` : `${header}.${payload}.${signature}`;
+          return json(res, { access_token: 'at-1', token_type: 'Bearer', expires_in: 300, id_token: sent });
         }
         case '/jwks':
           return json(res, { keys: [publicJwk], ...(misbehaviour.bigJwks && { padding: PADDING }) });
@@ -160,6 +168,31 @@ describe('every call to an operator is bounded in size: discovery, JWKS, token a
       await broker.close();
     }
   });
+
+  // the ID token comes straight from the token endpoint, but its signature is checked all the same (openid-client's
+  // non-repudiation check, or the broker's own: operator/id-token-signature.ts): a token the operator did not sign
+  // ends the silent leg before the Number Verification call
+  for (const how of ['forgedIdToken', 'tamperedIdToken'] as const) {
+    it(`an ID token the operator did not sign as sent (${how}) is refused: no Number Verification call, the verification goes to SMS`, async () => {
+      operator.misbehave({ [how]: true });
+      const broker = await brokerFor(operator);
+      try {
+        const phone = broker.device('127.0.0.2');
+        const { authUrl } = (await phone.get(`${broker.url}/login?phoneNumber=%2B34600000002`, { accept: 'application/json' })).json() as { authUrl: string };
+        const { location } = await phone.followUntil(authUrl, (next) => next.pathname === '/callback');
+        const callback = await phone.get(location.href, { accept: 'application/json' });
+        expect(callback.status).toBe(400);
+        const { verificationId } = callback.json() as { verificationId: string };
+        const read = (await phone.get(`${broker.url}/v1/verifications/${verificationId}`, { accept: 'application/json' })).json() as Record<string, unknown>;
+        expect(read).toMatchObject({ status: 'fallback_required', reason: 'invalid_operator_response' });
+        expect(read.sessionToken).toBeUndefined();
+        expect(operator.asked).toContain('/token');
+        expect(operator.asked).not.toContain('/camara/number-verification/v2/verify');
+      } finally {
+        await broker.close();
+      }
+    });
+  }
 
   it('a Number Verification answer larger than the bound is refused as an operator error', async () => {
     operator.misbehave({ bigVerifyAnswer: true });
