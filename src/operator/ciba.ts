@@ -23,7 +23,14 @@ export const CIBA_BUDGET_TIMEOUTS = 3;
  *   other failure is left to the caller's mapping (token_exchange_failed, invalid_operator_response…).
  * @see OpenID Connect CIBA Core 1.0 §7, §10.1; CAMARA "CIBA flow with Operator Token"
  */
-export async function cibaGrant(config: client.Configuration, operator: OperatorConfig, operatorToken: string, timeoutMs: number): Promise<string> {
+export async function cibaGrant(
+  config: client.Configuration,
+  operator: OperatorConfig,
+  operatorToken: string,
+  timeoutMs: number,
+  /** the ID token's signature check (its claims openid-client checks) */
+  checkIdToken: (idToken: string) => Promise<void>,
+): Promise<string> {
   const deadline = Date.now() + CIBA_BUDGET_TIMEOUTS * timeoutMs;
   let started: client.BackchannelAuthenticationResponse;
   try {
@@ -37,6 +44,7 @@ export async function cibaGrant(config: client.Configuration, operator: Operator
   }
   try {
     const tokens = await withinBudget(budgetMs, (signal) => client.pollBackchannelAuthenticationGrant(config, started, undefined, { signal }));
+    if (tokens.id_token) await checkIdToken(tokens.id_token);
     return tokens.access_token;
   } catch (err) {
     throw refusal(err);

@@ -19,6 +19,7 @@ import { candidatesOf, routeToOperator } from './routing.js';
 import { TelcoFinder } from './telco-finder.js';
 import type { KeyValueStore } from '../store/store.js';
 import { signingKeyFor } from './signing-key.js';
+import { IdTokenSignatures } from './id-token-signature.js';
 import { checkNumberRecycling, NUMBER_RECYCLING_SCOPE } from './number-recycling.js';
 import { checkSimSwap, SIM_SWAP_CHECK_SCOPE } from './sim-swap.js';
 
@@ -74,6 +75,7 @@ export class OperatorClient {
   private readonly configurations = new Map<string, Promise<client.Configuration>>();
   private readonly discoveryStates = new Map<string, DiscoveryState>();
   private readonly http = new LeanHttp();
+  private readonly idTokenSignatures = new IdTokenSignatures();
   /** one DPoP key per operator for this process (dpop.ts says why that is enough) */
   private readonly dpopKeys = new Map<string, Promise<DPoPKey>>();
   /** client-credentials tokens per operator and scope (clientCredentialsToken) */
@@ -87,6 +89,22 @@ export class OperatorClient {
       const timeoutMs = tf.config.timeoutMs ?? Math.min(deps.timeoutMs, 2000);
       this.finder = new TelcoFinder({ ...tf, operators: deps.operators, http: this.http, keys: deps.keys, timeoutMs, metrics: deps.metrics });
     }
+  }
+
+  /**
+   * openid-client checked the ID token's claims; its signature is checked here against the operator's JWKS, for an
+   * operator whose ID tokens the broker asks for and that publishes a JWKS (id-token-signature.ts).
+   */
+  private async checkIdTokenSignature(operator: OperatorConfig, config: client.Configuration, idToken: string): Promise<void> {
+    const uri = serverMetadataOf(config).jwks_uri;
+    if (!operator.idToken || !uri) return;
+    const fetch = this.http.fetchWithin(this.timeoutMs(operator));
+    const jwksFetch = (url: string, options: { headers: Headers; method: 'GET'; redirect: 'manual'; signal: AbortSignal }) => {
+      const headers: Record<string, string> = {};
+      options.headers.forEach((value, name) => (headers[name] = value));
+      return fetch(url, { ...options, headers, body: undefined });
+    };
+    await this.idTokenSignatures.check({ uri, fetch: jwksFetch }, idToken);
   }
 
   /** Where each operator's discovery stands, for /readyz. */
@@ -155,7 +173,7 @@ export class OperatorClient {
   /**
    * Exchanges the code from the callback for an access token. openid-client checks state, iss (RFC 9207,
    * when the operator advertises it), the ID token's iss/aud/exp/nonce, and sends the PKCE verifier;
-   * non-repudiation checks add the ID token signature against the operator's JWKS.
+   * the ID token's signature is then checked against the operator's JWKS (id-token-signature.ts).
    * Failures are OperatorFailure: invalid_operator_response, operator_timeout, operator_unavailable or
    * token_exchange_failed.
    */
@@ -179,6 +197,7 @@ export class OperatorClient {
           dpop && { DPoP: dpop.handle },
         ),
       );
+      if (tokens.id_token) await this.checkIdTokenSignature(operator, config, tokens.id_token);
       // an operator without DPoP support answers with a bearer token (CAMARA allows it): it is then used as one
       const scope = tokens.scope ?? withSimSwapScope(operator).scope;
       return { value: tokens.access_token, dpop: Boolean(dpop) && tokens.token_type?.toLowerCase() === 'dpop', scope };
@@ -198,7 +217,7 @@ export class OperatorClient {
     const config = await this.configuration(operator);
     const timeoutMs = this.timeoutMs(operator);
     try {
-      if (mode === 'ciba') return { value: await this.timed(operator, 'token', () => cibaGrant(config, operator, operatorToken, timeoutMs)), dpop: false };
+      if (mode === 'ciba') return { value: await this.timed(operator, 'token', () => cibaGrant(config, operator, operatorToken, timeoutMs, (idToken) => this.checkIdTokenSignature(operator, config, idToken))), dpop: false };
       const key = await this.requiredSigningKey(operator, 'the JWT-bearer grant');
       const tokenEndpoint = serverMetadataOf(config).token_endpoint!;
       const value = await this.timed(operator, 'token', () =>
@@ -429,7 +448,6 @@ export class OperatorClient {
     // per call (a timer and a signal, ~1% of a silent verification in profiles) is switched off
     config[client.customFetch] = fetch;
     config.timeout = 0;
-    if (operator.idToken && serverMetadataOf(config).jwks_uri) client.enableNonRepudiationChecks(config);
     if (this.finder?.isFound(operator)) this.checkFoundEndpoints(operator, serverMetadataOf(config));
     return config;
   }
