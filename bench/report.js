@@ -44,6 +44,13 @@ export function targetsOf(rows) {
     out.codeFloor = { status: floorCode.vsExpress >= TARGETS.codeVsExpress ? 'reachable' : 'out of reach', text: `floor code check ${pct(floorCode.vsExpress)} of Express hello-world req/s, ${floorCode.vsExpressCpu ? pct(floorCode.vsExpressCpu) : '–'} by CPU${codeRow ? `; the broker's check ${pct(floorCode.cpuMsPerOp / codeRow.cpuMsPerOp)} of the floor's CPU per request` : ''}` };
   }
   const silent = find(rows, 'silent-sqlite');
+  const floorSilent = find(rows, 'floor-silent');
+  if (floorSilent?.cpuMsPerOp !== undefined) {
+    out.silentFloor = {
+      status: floorSilent.cpuMsPerOp <= TARGETS.silentCpuMs ? 'reachable' : 'out of reach',
+      text: `floor silent verification ${floorSilent.cpuMsPerOp.toFixed(2)} ms CPU (goal ≤ ${TARGETS.silentCpuMs} ms)${silent?.cpuMsPerOp ? `; the broker's ${pct(floorSilent.cpuMsPerOp / silent.cpuMsPerOp)} of the floor's CPU per verification` : ''}`,
+    };
+  }
   if (silent) {
     out.silentCpu = verdict(silent.cpuMsPerOp, silent.cpuMsPerOp <= TARGETS.silentCpuMs, `broker CPU ${silent.cpuMsPerOp?.toFixed(2)} ms per completed silent verification (goal ≤ ${TARGETS.silentCpuMs} ms)`);
   }

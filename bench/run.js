@@ -114,7 +114,7 @@ if (anatomy) {
 /** The rows of one store: starting, silent verifications (sandbox in its own process), code checks. */
 async function storeRows(store, options, redis) {
   let memory;
-  const silentIds = [...(store === 'sqlite' ? ['tutorial-login', 'floor-login', 'floor-code'] : []), `start-${store}`, ...(anatomy && store === 'sqlite' ? [`start-${store}-in-session`] : []), `silent-${store}`, ...(store === 'redis' ? ['memory-redis'] : [])];
+  const silentIds = [...(store === 'sqlite' ? ['tutorial-login', 'floor-login', 'floor-code', 'floor-silent'] : []), `start-${store}`, ...(anatomy && store === 'sqlite' ? [`start-${store}-in-session`] : []), `silent-${store}`, ...(store === 'redis' ? ['memory-redis'] : [])];
   await withStack(`${store}-silent`, options(`${store}-silent`), silentIds, async (stack) => {
     // first, while the prefix holds nothing else: Redis memory per in-flight verification
     if (store === 'redis' && wanted('memory-redis')) {
@@ -127,6 +127,9 @@ async function storeRows(store, options, redis) {
       // the floor: what the issue's fixed choices cost with none of the broker's code (bench/servers/floor.js)
       await row('floor-login', 'floor GET /login (Express + helmet + new express-session + parse + PKCE URL + 1 SQLite transaction)', () => scenarios.floorLogin(plan, { stack, phoneNumber: PHONE }));
       await row('floor-code', 'floor code check (Express + helmet + session read + JSON body + 1 read + 1 transaction + ES256 token)', () => scenarios.floorCodeChecks(plan, { stack }));
+      await row('floor-silent', 'floor complete silent verification (floor /login + /callback: 2 transactions, openid-client code grant with an ES256 assertion, ID token RS256 check, CAMARA /verify over node:http)', () =>
+        scenarios.floorSilent(plan, { sims: SIMS }),
+      );
     }
     await row(`start-${store}`, `start a verification (GET /login), ${STORE_NAMES[store]}`, () => scenarios.startVerification(plan, { stack, phoneNumber: PHONE }));
     if (anatomy && store === 'sqlite') {

@@ -110,6 +110,34 @@ export async function floorCodeChecks(plan, { stack }) {
   });
 }
 
+/**
+ * The floor's complete silent verification (bench/servers/floor.js), measured like the broker's
+ * (silentVerifications): its own sandbox operator, since the stack's registers only the broker as client.
+ * Both ports are picked first: the sandbox registers the floor's /callback and JWKS, and needs the JWKS only at
+ * its first token request, while the floor reads the sandbox's discovery and ID-token keys as it starts.
+ */
+export async function floorSilent(plan, { sims }) {
+  const [floorPort, sandboxPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${floorPort}`;
+  const issuer = `http://127.0.0.1:${sandboxPort}`;
+  const data = tempDir('bench-floor-silent-');
+  const started = [];
+  try {
+    started.push(
+      await startNode('floor sandbox operator', 'bench/servers/sandbox.js', {
+        env: { PORT: String(sandboxPort), BROKER_URL: url, SIMS: JSON.stringify(sims) },
+        readyUrl: `${issuer}/.well-known/openid-configuration`,
+      }),
+    );
+    const floor = await startNode('floor', 'bench/servers/floor.js', { env: { PORT: String(floorPort), PUBLIC_URL: url, NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: issuer }, readyUrl: `${url}/` });
+    started.push(floor);
+    return await silentVerifications(plan, { stack: { brokerUrl: url, broker: floor }, sims });
+  } finally {
+    await Promise.all(started.map((p) => p.stop()));
+    data.remove();
+  }
+}
+
 /** The same from an app that already has a session (its cookie is sent): no session is written. */
 export async function startVerificationInSession(plan, { stack, phoneNumber }) {
   const url = `${stack.brokerUrl}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`;
