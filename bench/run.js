@@ -98,6 +98,21 @@ async function withStack(name, options, ids, work) {
   }
 }
 
+/** A floor row (bench/servers/floor.js, its own process); with --profile, its CPU profile is summarised like the broker's. */
+async function floorRow(id, label, work) {
+  if (!wanted(id)) return;
+  const dir = profiles && path.join(profiles, id);
+  if (dir) mkdirSync(dir);
+  const before = rows.length;
+  await row(id, label, () => work(dir));
+  const r = rows.slice(before).find((x) => x.window);
+  if (!dir || !r) return;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    r.profile = summariseProfile(path.join(dir, file), { top: 20, window: r.window });
+    console.log(`\n## CPU profile of the floor, ${id} (${path.join(dir, file)})\n${formatProfile(r.profile)}`);
+  }
+}
+
 process.stderr.write(`bench (${quick ? 'quick' : 'full'}): ${plan.durationS} s per fixed-request row, 50 connections, loopback only\n`);
 const anatomy = !quick || args.includes('--anatomy');
 
@@ -125,10 +140,10 @@ async function storeRows(store, options, redis) {
     if (store === 'sqlite') {
       await row('tutorial-login', 'tutorial /login (Express + helmet + openid-client PKCE URL + 1 SQLite insert)', () => scenarios.tutorialLogin(plan, { stack, phoneNumber: PHONE }));
       // the floor: what the issue's fixed choices cost with none of the broker's code (bench/servers/floor.js)
-      await row('floor-login', 'floor GET /login (Express + helmet + new express-session + parse + PKCE URL + 1 SQLite transaction)', () => scenarios.floorLogin(plan, { stack, phoneNumber: PHONE }));
-      await row('floor-code', 'floor code check (Express + helmet + session read + JSON body + 1 read + 1 transaction + ES256 token)', () => scenarios.floorCodeChecks(plan, { stack }));
-      await row('floor-silent', 'floor complete silent verification (floor /login + /callback: 2 transactions, openid-client code grant with an ES256 assertion, ID token RS256 check, CAMARA /verify over node:http)', () =>
-        scenarios.floorSilent(plan, { sims: SIMS }),
+      await floorRow('floor-login', 'floor GET /login (Express + helmet + new express-session + parse + PKCE URL + 1 SQLite transaction)', (profileDir) => scenarios.floorLogin(plan, { stack, phoneNumber: PHONE, profileDir }));
+      await floorRow('floor-code', 'floor code check (Express + helmet + session read + JSON body + 1 read + 1 transaction + ES256 token)', (profileDir) => scenarios.floorCodeChecks(plan, { stack, profileDir }));
+      await floorRow('floor-silent', 'floor complete silent verification (floor /login + /callback: 2 transactions, openid-client code grant with an ES256 assertion, ID token RS256 check, CAMARA /verify over node:http)', (profileDir) =>
+        scenarios.floorSilent(plan, { sims: SIMS, profileDir }),
       );
     }
     await row(`start-${store}`, `start a verification (GET /login), ${STORE_NAMES[store]}`, () => scenarios.startVerification(plan, { stack, phoneNumber: PHONE }));

@@ -69,13 +69,16 @@ export async function tutorialLogin(plan, { stack, phoneNumber }) {
   }
 }
 
+/** with --profile, the floor runs with --cpu-prof into `profileDir` (its profile is written when it stops) */
+const profiled = (profileDir) => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `floor-${Date.now()}.cpuprofile`] : []);
+
 /** Runs `work(url, server)` against the floor (bench/servers/floor.js) in its own process, on the stack's operator. */
-async function withFloor(stack, work) {
+async function withFloor(stack, profileDir, work) {
   const port = await freePort();
   const data = tempDir('bench-floor-');
   try {
     const url = `http://127.0.0.1:${port}`;
-    const server = await startNode('floor', 'bench/servers/floor.js', { env: { PORT: String(port), NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: stack.issuer }, readyUrl: `${url}/` });
+    const server = await startNode('floor', 'bench/servers/floor.js', { env: { PORT: String(port), NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: stack.issuer }, nodeArgs: profiled(profileDir), readyUrl: `${url}/` });
     try {
       return await work(url, server);
     } finally {
@@ -87,13 +90,13 @@ async function withFloor(stack, work) {
 }
 
 /** The floor's GET /login (bench/servers/floor.js): what the issue's fixed choices cost before any broker code. */
-export async function floorLogin(plan, { stack, phoneNumber }) {
-  return withFloor(stack, (url, server) => measuredLoad(server, plan, { url: `${url}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`, connections: CONNECTIONS }));
+export async function floorLogin(plan, { stack, phoneNumber, profileDir }) {
+  return withFloor(stack, profileDir, (url, server) => measuredLoad(server, plan, { url: `${url}/login?phoneNumber=${encodeURIComponent(phoneNumber)}`, connections: CONNECTIONS }));
 }
 
 /** The floor's code check, measured like the broker's (codeChecks): one prepared verification per check. */
-export async function floorCodeChecks(plan, { stack }) {
-  return withFloor(stack, async (url, server) => {
+export async function floorCodeChecks(plan, { stack, profileDir }) {
+  return withFloor(stack, profileDir, async (url, server) => {
     const headroom = CONNECTIONS;
     const { warmup, count } = plan.codeChecks;
     const ready = [];
@@ -104,9 +107,11 @@ export async function floorCodeChecks(plan, { stack }) {
     }
     await load({ url: `${url}/`, connections: CONNECTIONS, amount: warmup, requests: codeCheckRequests(ready.slice(0, warmup + headroom)) });
     const cpuBefore = await server.cpuMs();
+    const fromUs = nowUs();
     const result = await load({ url: `${url}/`, connections: CONNECTIONS, amount: count, requests: codeCheckRequests(ready.slice(warmup + headroom)) });
+    const window = { fromUs, toUs: nowUs() };
     const cpuMs = (await server.cpuMs()) - cpuBefore;
-    return { ...result, cpuMsPerOp: result.total ? cpuMs / result.total : undefined };
+    return { ...result, cpuMsPerOp: result.total ? cpuMs / result.total : undefined, window };
   });
 }
 
@@ -116,7 +121,7 @@ export async function floorCodeChecks(plan, { stack }) {
  * Both ports are picked first: the sandbox registers the floor's /callback and JWKS, and needs the JWKS only at
  * its first token request, while the floor reads the sandbox's discovery and ID-token keys as it starts.
  */
-export async function floorSilent(plan, { sims }) {
+export async function floorSilent(plan, { sims, profileDir }) {
   const [floorPort, sandboxPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${floorPort}`;
   const issuer = `http://127.0.0.1:${sandboxPort}`;
@@ -129,7 +134,7 @@ export async function floorSilent(plan, { sims }) {
         readyUrl: `${issuer}/.well-known/openid-configuration`,
       }),
     );
-    const floor = await startNode('floor', 'bench/servers/floor.js', { env: { PORT: String(floorPort), PUBLIC_URL: url, NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: issuer }, readyUrl: `${url}/` });
+    const floor = await startNode('floor', 'bench/servers/floor.js', { env: { PORT: String(floorPort), PUBLIC_URL: url, NODE_ENV: 'production', DATA_DIR: data.dir, ISSUER: issuer }, nodeArgs: profiled(profileDir), readyUrl: `${url}/` });
     started.push(floor);
     return await silentVerifications(plan, { stack: { brokerUrl: url, broker: floor }, sims });
   } finally {
