@@ -12,7 +12,8 @@ import { OperatorFailure } from './failure.js';
  * - jose's remote key set picks the key (by `kid` and `alg`), caches the JWKS, and fetches it again, at most every
  *   30 s, when a token names a key it does not hold (a rotation); it fetches with the operator's lean fetch, so
  *   the JWKS answer is bounded in time and size like every operator call;
- * - an alg outside the table below is verified by jose itself.
+ * - an alg outside the table below is verified by jose itself;
+ * - the JWKS is fetched over https only, unless the operator may be reached over http (as openid-client's tlsOnly).
  * A signature that does not verify, or no key for it, is `invalid_operator_response` (the callback is refused);
  * a JWKS that cannot be fetched is left to the caller's mapping (a timeout, or token_exchange_failed).
  * @see OpenID Connect Core §3.1.3.7 (6), RFC 7515 §5.2, RFC 7518 §3
@@ -21,8 +22,13 @@ export class IdTokenSignatures {
   private readonly keySets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
   private readonly keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
-  /** `fetch`: the operator's (bounded) fetch, used for its JWKS from the first check on */
-  async check(jwks: { uri: string; fetch: jose.FetchImplementation }, idToken: string): Promise<void> {
+  /**
+   * `fetch`: the operator's (bounded) fetch, used for its JWKS from the first check on; `allowHttp`: the
+   * operator may be reached over plain http (allowInsecureHttp, or a loopback issuer), else a JWKS URL that is
+   * not https is refused, as openid-client refuses one
+   */
+  async check(jwks: { uri: string; fetch: jose.FetchImplementation; allowHttp: boolean }, idToken: string): Promise<void> {
+    if (!jwks.allowHttp && new URL(jwks.uri).protocol !== 'https:') throw invalid('the operator\'s jwks_uri is not https');
     const [header, payload, signature] = idToken.split('.');
     const protectedHeader = jose.decodeProtectedHeader(idToken);
     const key = (await this.keySet(jwks)(protectedHeader, { payload, signature }).catch(keyFailure)) as CryptoKey;
@@ -37,7 +43,7 @@ export class IdTokenSignatures {
     if (!ok) throw invalid('ID token signature verification failed');
   }
 
-  private keySet(jwks: { uri: string; fetch: jose.FetchImplementation }): ReturnType<typeof jose.createRemoteJWKSet> {
+  private keySet(jwks: { uri: string; fetch: jose.FetchImplementation; allowHttp: boolean }): ReturnType<typeof jose.createRemoteJWKSet> {
     let set = this.keySets.get(jwks.uri);
     if (!set) this.keySets.set(jwks.uri, (set = jose.createRemoteJWKSet(new URL(jwks.uri), { [jose.customFetch]: jwks.fetch })));
     return set;

@@ -104,7 +104,7 @@ export class OperatorClient {
       options.headers.forEach((value, name) => (headers[name] = value));
       return fetch(url, { ...options, headers, body: undefined });
     };
-    await this.idTokenSignatures.check({ uri, fetch: jwksFetch }, idToken);
+    await this.idTokenSignatures.check({ uri, fetch: jwksFetch, allowHttp: insecureAllowed(operator) }, idToken);
   }
 
   /** Where each operator's discovery stands, for /readyz. */
@@ -428,7 +428,7 @@ export class OperatorClient {
     // the lean fetch holds each call to the exact bound; openid-client's own timeout counts whole seconds
     const timeoutSeconds = Math.max(1, Math.ceil(this.timeoutMs(operator) / 1000));
     const fetch = this.http.fetchWithin(this.timeoutMs(operator));
-    const insecure = operator.allowInsecureHttp || LOOPBACK.test(new URL(operator.issuer).hostname);
+    const insecure = insecureAllowed(operator);
     // an operator whose metadata does not list its ID-token alg says it here (else openid-client expects RS256)
     const metadata = { redirect_uris: [this.deps.redirectUri], ...(operator.idTokenSigningAlg && { id_token_signed_response_alg: operator.idTokenSigningAlg }) };
     let config: client.Configuration;
@@ -484,6 +484,11 @@ export class OperatorClient {
 function withSimSwapScope(operator: OperatorConfig): OperatorConfig {
   if (!operator.simSwapScope || grants({ scope: operator.scope }, SIM_SWAP_CHECK_SCOPE)) return operator;
   return { ...operator, scope: `${operator.scope} ${SIM_SWAP_CHECK_SCOPE}` };
+}
+
+/** an operator reached over plain http: allowed in its configuration, or on loopback (the sandbox, tests) */
+function insecureAllowed(operator: OperatorConfig): boolean {
+  return operator.allowInsecureHttp || LOOPBACK.test(new URL(operator.issuer).hostname);
 }
 
 /** Whether a token's scope allows `scope` (SIM Swap's API-wide `sim-swap` allows `sim-swap:check` too). */

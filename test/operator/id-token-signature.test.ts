@@ -30,7 +30,7 @@ describe('IdTokenSignatures', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const jwks = () => ({ uri: jwksUri, fetch: (url: string, options: { headers: Headers; signal: AbortSignal }) => fetch(url, options) });
+  const jwks = () => ({ uri: jwksUri, fetch: (url: string, options: { headers: Headers; signal: AbortSignal }) => fetch(url, options), allowHttp: true });
   const sign = (alg: string, key = keys[alg]) => new jose.SignJWT({ sub: 'device-1', nonce: 'n' }).setProtectedHeader({ alg, kid: `k-${alg}` }).setIssuedAt().setExpirationTime('5m').sign(key);
 
   for (const alg of ALGS) {
@@ -47,6 +47,12 @@ describe('IdTokenSignatures', () => {
       await expect(signatures.check(jwks(), forged)).rejects.toBeInstanceOf(OperatorFailure);
     });
   }
+
+  it('refuses a JWKS over plain http unless the operator may be reached over http, and does not fetch it', async () => {
+    const before = fetched;
+    await expect(new IdTokenSignatures().check({ ...jwks(), allowHttp: false }, await sign('RS256'))).rejects.toMatchObject({ reason: 'invalid_operator_response' });
+    expect(fetched).toBe(before);
+  });
 
   it('refuses a token naming a key the JWKS does not hold, and fetches the JWKS once for many checks', async () => {
     const signatures = new IdTokenSignatures();
