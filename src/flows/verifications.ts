@@ -21,8 +21,6 @@ import type { VerificationOutcome } from '../metrics/metrics.js';
  */
 export type VerificationDeps = Pick<BrokerDeps, 'store' | 'metrics'>;
 
-/** the legs before the SMS one: the silent leg, and the digital-credential leg (issue 18), which ends the same way */
-
 /**
  * Saves a new verification in one durable write, with its authorization state (when the silent leg starts) and
  * the session that binds the caller's cookie to it (when there is one).

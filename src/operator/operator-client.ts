@@ -130,15 +130,15 @@ export class OperatorClient {
     return routeToOperator(this.deps.operators, phoneNumber);
   }
 
-  /**
-   * The operators that may serve the number, best first: Telco Finder's answer (when configured and it
-   * answers in time), then the prefix match (routing.ts). Never throws; empty means SMS.
-   */
   /** The operator that serves the number today (resolve's first candidate), for calls that go to one operator. */
   async serving(phoneNumber: string): Promise<OperatorConfig | undefined> {
     return (await this.resolve(phoneNumber))[0];
   }
 
+  /**
+   * The operators that may serve the number, best first: Telco Finder's answer (when configured and it
+   * answers in time), then the prefix match (routing.ts). Never throws; empty means SMS.
+   */
   async resolve(phoneNumber: string): Promise<OperatorConfig[]> {
     const found = await this.finder?.operatorFor(phoneNumber);
     return candidatesOf(found, this.route(phoneNumber));

@@ -132,7 +132,6 @@ async function chooseOtpEngine(deps: SendDeps, phoneNumber: string): Promise<Otp
   return { kind: 'local' };
 }
 
-
 interface Delivered {
   provider: string;
   /** camara-otp: the operator's id for the code it sent */

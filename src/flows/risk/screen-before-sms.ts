@@ -8,7 +8,6 @@ import { assessRisk } from './assess-risk.js';
 
 export type ScreenDeps = Pick<BrokerDeps, 'store' | 'metrics' | 'operators' | 'logger' | 'now'>;
 
-
 /**
  * The fraud signals before an SMS code is sent (issue 17), called by sendCode once the SMS limits are taken.
  *
