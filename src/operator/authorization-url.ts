@@ -37,7 +37,7 @@ export async function buildOperatorAuthorizationUrl(
         key: await signingKey(),
       })
     : params;
-  if (!pushes(operator, config)) return client.buildAuthorizationUrl(config, request);
+  if (!pushes(operator, as)) return client.buildAuthorizationUrl(config, request);
   try {
     return await client.buildAuthorizationUrlWithPAR(config, request);
   } catch (err) {
@@ -57,6 +57,6 @@ function refusedPush(err: unknown): unknown {
 }
 
 /** Whether the request is pushed (PAR): the operator's `par`, or its metadata requiring it. */
-export function pushes(operator: Pick<OperatorConfig, 'par'>, config: client.Configuration): boolean {
-  return Boolean(operator.par) || serverMetadataOf(config).require_pushed_authorization_requests === true;
+export function pushes(operator: Pick<OperatorConfig, 'par'>, as: Readonly<client.ServerMetadata>): boolean {
+  return Boolean(operator.par) || as.require_pushed_authorization_requests === true;
 }

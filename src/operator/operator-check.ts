@@ -1,6 +1,7 @@
 import * as jose from 'jose';
 import type { OperatorConfig } from '../config/index.js';
 import { clientAuthFor } from './client-auth.js';
+import { pushes } from './authorization-url.js';
 import type { OperatorClient } from './operator-client.js';
 
 export interface CheckLine {
@@ -71,8 +72,8 @@ export async function checkOperator(operators: OperatorClient, operator: Operato
   add('iss in the response (RFC 9207)', String(as.authorization_response_iss_parameter_supported ?? false), 'checked when advertised', as.authorization_response_iss_parameter_supported ? 'ok' : 'warn');
   for (const scope of operator.scope.split(' ')) compare(`scope ${scope}`, as.scopes_supported, scope, 'warn');
   // the broker pushes and signs on its own when the operator requires it (authorization-url.ts), so "required" is fine
-  const pushes = Boolean(operator.par || as.require_pushed_authorization_requests);
-  add('PAR (RFC 9126)', as.pushed_authorization_request_endpoint ? `${as.require_pushed_authorization_requests ? 'required' : 'supported'}` : 'no', pushes ? 'on' : 'off', pushes && !as.pushed_authorization_request_endpoint ? 'mismatch' : 'ok');
+  const pushed = pushes(operator, as);
+  add('PAR (RFC 9126)', as.pushed_authorization_request_endpoint ? `${as.require_pushed_authorization_requests ? 'required' : 'supported'}` : 'no', pushed ? 'on' : 'off', pushed && !as.pushed_authorization_request_endpoint ? 'mismatch' : 'ok');
   const signsRequests = Boolean(operator.requestObject || as.require_signed_request_object);
   add('JAR (RFC 9101)', as.require_signed_request_object ? 'required' : list(as.request_object_signing_alg_values_supported), signsRequests ? 'on' : 'off', 'ok');
   add('DPoP (RFC 9449)', list(as.dpop_signing_alg_values_supported), operator.dpop ? 'on' : 'off', operator.dpop && !as.dpop_signing_alg_values_supported ? 'warn' : 'ok');

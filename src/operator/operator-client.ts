@@ -376,7 +376,7 @@ export class OperatorClient {
     try {
       // a pushed request (PAR) is an operator call of its own; a plain or signed URL costs no round trip
       const build = () => buildOperatorAuthorizationUrl(config, operator, params, () => this.requiredSigningKey(operator, 'a signed authorization request'));
-      return await (pushes(operator, config) ? this.timed(operator, 'par', build) : build());
+      return await (pushes(operator, serverMetadataOf(config)) ? this.timed(operator, 'par', build) : build());
     } catch (err) {
       throw toOperatorFailure(err, 'operator_unavailable');
     }
