@@ -26,7 +26,7 @@ const SIGN_OPTIONS: Record<SigningAlg, object> = {
 
 /** the node:crypto handle of a WebCrypto key, made once per key (KeyObject.from is cheap, but not free) */
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
-function keyObjectOf(key: CryptoKey): KeyObject {
+export function keyObjectOf(key: CryptoKey): KeyObject {
   let object = keyObjects.get(key);
   if (!object) keyObjects.set(key, (object = KeyObject.from(key)));
   return object;

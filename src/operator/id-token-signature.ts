@@ -1,6 +1,15 @@
-import { constants, KeyObject, verify } from 'node:crypto';
+import { constants, verify } from 'node:crypto';
 import * as jose from 'jose';
+import { keyObjectOf } from '../keys/compact-jwt.js';
 import { OperatorFailure } from './failure.js';
+
+/** where an operator's JWKS is and how to fetch it; `fetch` is called once, when its key set is first needed */
+export interface OperatorJwks {
+  uri: string;
+  /** the operator may be reached over plain http (allowInsecureHttp, or a loopback issuer) */
+  allowHttp: boolean;
+  fetch: () => jose.FetchImplementation;
+}
 
 /**
  * Checks an ID token's signature against its operator's JWKS: the non-repudiation check openid-client offers
@@ -20,15 +29,8 @@ import { OperatorFailure } from './failure.js';
  */
 export class IdTokenSignatures {
   private readonly keySets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
-  private readonly keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
-  /**
-   * `fetch`: the operator's (bounded) fetch, used for its JWKS from the first check on; `allowHttp`: the
-   * operator may be reached over plain http (allowInsecureHttp, or a loopback issuer), else a JWKS URL that is
-   * not https is refused, as openid-client refuses one
-   */
-  async check(jwks: { uri: string; fetch: jose.FetchImplementation; allowHttp: boolean }, idToken: string): Promise<void> {
-    if (!jwks.allowHttp && new URL(jwks.uri).protocol !== 'https:') throw invalid('the operator\'s jwks_uri is not https');
+  async check(jwks: OperatorJwks, idToken: string): Promise<void> {
     const [header, payload, signature] = idToken.split('.');
     const protectedHeader = jose.decodeProtectedHeader(idToken);
     const key = (await this.keySet(jwks)(protectedHeader, { payload, signature }).catch(keyFailure)) as CryptoKey;
@@ -39,20 +41,17 @@ export class IdTokenSignatures {
       });
       return;
     }
-    const ok = verify(options.hash, Buffer.from(`${header}.${payload}`), { key: this.keyObjectOf(key), ...options.key }, Buffer.from(signature ?? '', 'base64url'));
+    const ok = verify(options.hash, Buffer.from(`${header}.${payload}`), { key: keyObjectOf(key), ...options.key }, Buffer.from(signature ?? '', 'base64url'));
     if (!ok) throw invalid('ID token signature verification failed');
   }
 
-  private keySet(jwks: { uri: string; fetch: jose.FetchImplementation; allowHttp: boolean }): ReturnType<typeof jose.createRemoteJWKSet> {
+  /** the operator's key set, made on first use; a JWKS URL that is not https is refused (and never cached) unless allowed */
+  private keySet(jwks: OperatorJwks): ReturnType<typeof jose.createRemoteJWKSet> {
     let set = this.keySets.get(jwks.uri);
-    if (!set) this.keySets.set(jwks.uri, (set = jose.createRemoteJWKSet(new URL(jwks.uri), { [jose.customFetch]: jwks.fetch })));
+    if (set) return set;
+    if (!jwks.allowHttp && new URL(jwks.uri).protocol !== 'https:') throw invalid("the operator's jwks_uri is not https");
+    this.keySets.set(jwks.uri, (set = jose.createRemoteJWKSet(new URL(jwks.uri), { [jose.customFetch]: jwks.fetch() })));
     return set;
-  }
-
-  private keyObjectOf(key: CryptoKey): KeyObject {
-    let object = this.keyObjects.get(key);
-    if (!object) this.keyObjects.set(key, (object = KeyObject.from(key)));
-    return object;
   }
 }
 

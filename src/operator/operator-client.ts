@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type * as jose from 'jose';
 import { serverMetadataOf } from './server-metadata.js';
 import type { OperatorConfig, TelcoFinderConfig } from '../config/index.js';
 import { knownMetadataOf } from '../config/operator-metadata.js';
@@ -98,13 +99,17 @@ export class OperatorClient {
   private async checkIdTokenSignature(operator: OperatorConfig, config: client.Configuration, idToken: string): Promise<void> {
     const uri = serverMetadataOf(config).jwks_uri;
     if (!operator.idToken || !uri) return;
+    await this.idTokenSignatures.check({ uri, allowHttp: insecureAllowed(operator), fetch: () => this.jwksFetch(operator) }, idToken);
+  }
+
+  /** jose's fetch of a JWKS over the operator's lean fetch (bounded in time and size like every operator call) */
+  private jwksFetch(operator: OperatorConfig): jose.FetchImplementation {
     const fetch = this.http.fetchWithin(this.timeoutMs(operator));
-    const jwksFetch = (url: string, options: { headers: Headers; method: 'GET'; redirect: 'manual'; signal: AbortSignal }) => {
+    return (url, options) => {
       const headers: Record<string, string> = {};
       options.headers.forEach((value, name) => (headers[name] = value));
       return fetch(url, { ...options, headers, body: undefined });
     };
-    await this.idTokenSignatures.check({ uri, fetch: jwksFetch, allowHttp: insecureAllowed(operator) }, idToken);
   }
 
   /** Where each operator's discovery stands, for /readyz. */

@@ -30,7 +30,7 @@ describe('IdTokenSignatures', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const jwks = () => ({ uri: jwksUri, fetch: (url: string, options: { headers: Headers; signal: AbortSignal }) => fetch(url, options), allowHttp: true });
+  const jwks = () => ({ uri: jwksUri, fetch: () => (url: string, options: { headers: Headers; signal: AbortSignal }) => fetch(url, options), allowHttp: true });
   const sign = (alg: string, key = keys[alg]) => new jose.SignJWT({ sub: 'device-1', nonce: 'n' }).setProtectedHeader({ alg, kid: `k-${alg}` }).setIssuedAt().setExpirationTime('5m').sign(key);
 
   for (const alg of ALGS) {
