@@ -67,7 +67,8 @@ function presentationIn(credentialId: string, vpToken: VpToken): Presentation {
   return parsed;
 }
 
-function refuseUnlessAwaited(v: Verification, now: Date): void {
+/** The error for a verification that may not take a presentation now (lifecycle.ts credentialRefusal): 410 or 409. */
+export function refuseUnlessAwaited(v: Verification, now: Date): void {
   switch (credentialRefusal(v, now)) {
     case 'expired':
       throw new VerificationExpired();

@@ -1,8 +1,8 @@
 import type { BrokerDeps } from '../deps.js';
-import { credentialRefusal } from '../domain/lifecycle.js';
-import { Conflict, InvalidArgument, NotFound, VerificationExpired } from '../errors.js';
+import { InvalidArgument, NotFound } from '../errors.js';
 import { presentTs43Credential, type DigitalCredentialRequest } from '../sandbox/test-wallet.js';
 import { nonceMatches } from './credential-request.js';
+import { refuseUnlessAwaited } from './present-credential.js';
 import { loadOwnedVerification } from './verifications.js';
 
 export type SandboxWalletDeps = Pick<BrokerDeps, 'config' | 'store' | 'sms' | 'now'>;
@@ -31,9 +31,7 @@ export async function presentFromSandboxWallet(
   request: DigitalCredentialRequest,
 ): Promise<{ vp_token: Record<string, string[]> }> {
   const verification = await loadOwnedVerification(deps, id, ownerId);
-  const refusal = credentialRefusal(verification, deps.now());
-  if (refusal === 'expired') throw new VerificationExpired();
-  if (refusal) throw new Conflict(`The verification awaits no credential (it is ${verification.status}).`);
+  refuseUnlessAwaited(verification, deps.now());
   if (!nonceMatches(deps.sms.codeKey, id, request.data.nonce, verification.credential!.nonceHash)) throw new InvalidArgument('digitalCredentialRequest must be the one this verification started with.');
   if (!Object.values(deps.config.sandbox.sims).includes(verification.phoneNumber)) {
     throw new NotFound('The sandbox has no SIM with this number, so its test wallet holds no credential for it; verify by SMS.');
