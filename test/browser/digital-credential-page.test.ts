@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import type { Page, Request } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { presentTs43Credential } from '../support/ts43-wallet.js';
-import { browserPerTest, hasChromium, screenshot } from './support/chromium.js';
+import { browserPerTest, describeInChromium, screenshot } from './support/chromium.js';
 import { installStubWallet, removeDigitalCredentialsApi, type DigitalCredentialRequest } from './support/digital-credentials.js';
-import { codesInInbox, enterCode, startVerification, text } from './support/pages.js';
+import { codesInInbox, startVerification, text, verifyWithSmsCode } from './support/pages.js';
 
-if (!hasChromium) {
-  console.warn('Browser tests skipped: no chromium at /usr/bin/chromium. Install it with: apt-get update && apt-get install -y chromium');
-}
-const maybe = hasChromium ? describe : describe.skip;
+const maybe = describeInChromium();
 jest.setTimeout(60_000);
 
 const SIM_BUTTON = 'Verify with your SIM (no SMS)';
@@ -68,10 +65,7 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     await page.click('#send-code');
     const [sent] = await codesInInbox(page);
     expect(await text(page, '#otp-lead')).toContain(phoneNumber);
-    await enterCode(page, sent);
-    await page.waitForURL(/\/result\.html\?/);
-    await page.locator('#timeline li[data-event="verified"]').waitFor();
-    expect(await text(page, '#facts')).toContain('One-time code by SMS');
+    await verifyWithSmsCode(page, sent);
   }
 
   it("without the API (another browser, or an older one), the only SIM button is the sandbox's demo, and WiFi still means an SMS code", async () => {
@@ -87,10 +81,7 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
     await startVerification(page, broker.url, '+34600000061', 'wifi');
     await page.waitForURL(/\/otp\.html\?/);
     const [sent] = await codesInInbox(page);
-    await enterCode(page, sent);
-    await page.waitForURL(/\/result\.html\?/);
-    await page.locator('#timeline li[data-event="verified"]').waitFor();
-    expect(await text(page, '#facts')).toContain('One-time code by SMS');
+    await verifyWithSmsCode(page, sent);
   });
 
   it("with the API, the SIM button hands the broker's request to the browser as it is, posts the credential's vp_token to /credential, and is verified", async () => {

@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { DESKTOP, hasChromium, MOBILE, browserPerTest } from './support/chromium.js';
+import { DESKTOP, describeInChromium, MOBILE, browserPerTest } from './support/chromium.js';
 import { codesInInbox, enterCode, pickSim, startVerification, text, wrongCode } from './support/pages.js';
 
-if (!hasChromium) {
-  console.warn('Browser tests skipped: no chromium at /usr/bin/chromium. Install it with: apt-get update && apt-get install -y chromium');
-}
-const maybe = hasChromium ? describe : describe.skip;
+const maybe = describeInChromium();
 jest.setTimeout(90_000);
 
 const SIM = '+34600000002';

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { hasChromium, browserPerTest, screenshot } from './support/chromium.js';
+import { describeInChromium, browserPerTest, screenshot } from './support/chromium.js';
 import { text } from './support/pages.js';
 
-if (!hasChromium) {
-  console.warn('Browser tests skipped: no chromium at /usr/bin/chromium. Install it with: apt-get update && apt-get install -y chromium');
-}
-const maybe = hasChromium ? describe : describe.skip;
+const maybe = describeInChromium();
 jest.setTimeout(60_000);
 
 // Production: no sandbox operator, no inbox, no developer page; the pages must not offer them.

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,13 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Debian's chromium; playwright never downloads a browser here. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+
+/** `describe` where Chromium is installed; elsewhere `describe.skip`, saying so (CI installs it, .ci/run) */
+export function describeInChromium(): typeof describe | typeof describe.skip {
+  if (hasChromium) return describe;
+  console.warn('Browser tests skipped: no chromium at /usr/bin/chromium. Install it with: apt-get update && apt-get install -y chromium');
+  return describe.skip;
+}
 
 export const SCREENSHOTS = path.resolve('test-results', 'browser');
 

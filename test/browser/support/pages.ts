@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import type { Page } from 'playwright-core';
 
 /** What a person does on the sandbox operator's SIM picker: "this browser is a phone with SIM <number>". */
@@ -31,6 +32,14 @@ export async function codesInInbox(page: Page, count = 1): Promise<string[]> {
 export async function enterCode(page: Page, code: string): Promise<void> {
   await page.getByLabel('One-time code').fill(code);
   await page.getByRole('button', { name: 'Confirm' }).click();
+}
+
+/** otp.html: enters the right code; the result page then says the number was verified by a code sent by SMS. */
+export async function verifyWithSmsCode(page: Page, code: string): Promise<void> {
+  await enterCode(page, code);
+  await page.waitForURL(/\/result\.html\?/);
+  await page.locator('#timeline li[data-event="verified"]').waitFor();
+  expect(await text(page, '#facts')).toContain('One-time code by SMS');
 }
 
 /** A code of the same length that is surely wrong. */
