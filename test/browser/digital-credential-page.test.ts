@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import type { Page, Request } from 'playwright-core';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
-import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { presentTs43Credential } from '../support/ts43-wallet.js';
 import { browserPerTest, describeInChromium, screenshot } from './support/chromium.js';
 import { installStubWallet, removeDigitalCredentialsApi, type DigitalCredentialRequest } from './support/digital-credentials.js';
@@ -186,22 +185,3 @@ maybe('the sample page and the SIM credential (Digital Credentials API)', () => 
   });
 });
 
-// Production without the API: the page is as it was before issue 18, with no SIM button at all.
-maybe('the sample page without the API and with the sandbox off', () => {
-  let broker: TestBroker;
-  beforeAll(async () => {
-    broker = await startTestBroker({ sandbox: false, env: { SANDBOX: 'off', ...CLOSED_SMS_GATEWAY_ENV } });
-  });
-  afterAll(() => broker?.close());
-  const browser = browserPerTest();
-
-  it('shows no SIM button', async () => {
-    const { page, context } = browser;
-    await removeDigitalCredentialsApi(context);
-    await page.goto(`${broker.url}/`);
-    await page.waitForFunction(() => document.querySelector('#country option') !== null);
-    await page.waitForLoadState('networkidle');
-    expect(await page.locator('#sim-credential').isHidden()).toBe(true);
-    expect(await page.getByRole('button', { name: /Verify with your SIM/ }).count()).toBe(0);
-  });
-});

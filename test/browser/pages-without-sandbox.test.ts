@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { CLOSED_SMS_GATEWAY_ENV } from '../support/sms.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { describeInChromium, browserPerTest, screenshot } from './support/chromium.js';
+import { removeDigitalCredentialsApi } from './support/digital-credentials.js';
 import { text } from './support/pages.js';
 
 const maybe = describeInChromium();
@@ -36,6 +37,17 @@ maybe('the sample frontend with the sandbox off', () => {
     await page.getByLabel('Mobile number').fill('600 000 031');
     expect(await text(page, '#country-hint')).toBe('Spain · we will verify +34600000031');
     expect(await page.getByLabel('Mobile number').getAttribute('aria-invalid')).toBeNull();
+  });
+
+  // issue 18, production without the Digital Credentials API: the page is as it was before, with no SIM button at all
+  it('shows no SIM button in a browser without the Digital Credentials API', async () => {
+    const { page, context } = browser;
+    await removeDigitalCredentialsApi(context);
+    await page.goto(`${broker.url}/`);
+    await page.waitForFunction(() => document.querySelector('#country option') !== null);
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('#sim-credential').isHidden()).toBe(true);
+    expect(await page.getByRole('button', { name: /Verify with your SIM/ }).count()).toBe(0);
   });
 
   it('the developer page says it exists only with the sandbox', async () => {
